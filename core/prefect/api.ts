@@ -1,0 +1,77 @@
+/**
+ * @module
+ * The port through which the use cases talk to Prefect. `PrefectClient` implements it over
+ * HTTP; unit tests use a small hand-written fake.
+ */
+import type {
+  BlockDocument,
+  Deployment,
+  Flow,
+  FlowRun,
+  FlowRunCreate,
+  Json,
+  JsonObject,
+  LogCreate,
+  OrchestrationResult,
+  StateCreate,
+  WorkerFlowRunResponse,
+  WorkPool,
+} from "./types.ts";
+
+export interface ScheduledRunsQuery {
+  scheduledBefore: Date;
+  scheduledAfter?: Date;
+  workQueueNames?: string[];
+  limit?: number;
+}
+
+export interface FlowRunFilter {
+  /** state types to match (`flow_runs.state.type.any_`) */
+  stateTypes?: string[];
+  /** state names to match (`flow_runs.state.name.any_`) */
+  stateNames?: string[];
+  /** work pool names (`work_pools.name.any_`) */
+  workPoolNames?: string[];
+  ids?: string[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface PrefectApi {
+  /** GET /flow_runs/{id}; null on 404. */
+  readFlowRun(id: string): Promise<FlowRun | null>;
+  /** POST /flow_runs/filter */
+  filterFlowRuns(filter: FlowRunFilter): Promise<FlowRun[]>;
+  /** GET /deployments/{id}; null on 404. */
+  readDeployment(id: string): Promise<Deployment | null>;
+  /** GET /deployments/name/{flow}/{deployment}; null on 404. */
+  readDeploymentByName(flowName: string, deploymentName: string): Promise<Deployment | null>;
+  /** GET /flows/{id}; null on 404. */
+  readFlow(id: string): Promise<Flow | null>;
+  /** GET /work_pools/{name}; null on 404. */
+  readWorkPool(name: string): Promise<WorkPool | null>;
+  /** PATCH /work_pools/{name} with a base job template. */
+  updateWorkPoolTemplate(name: string, baseJobTemplate: JsonObject): Promise<void>;
+  /** GET /collections/views/aggregate-worker-metadata: the default base job template of a pool type, or null. */
+  readDefaultBaseJobTemplate(type: string): Promise<JsonObject | null>;
+  /** POST /work_pools/{name}/get_scheduled_flow_runs */
+  getScheduledFlowRuns(pool: string, query: ScheduledRunsQuery): Promise<WorkerFlowRunResponse[]>;
+  /** POST /work_pools/{name}/workers/heartbeat */
+  heartbeat(pool: string, workerName: string, heartbeatIntervalSeconds: number): Promise<void>;
+  /** POST /flow_runs/{id}/set_state. Retries of one call reuse the caller's transition_id. */
+  setState(flowRunId: string, state: StateCreate, force?: boolean): Promise<OrchestrationResult>;
+  /** PATCH /flow_runs/{id} {infrastructure_pid} */
+  setInfrastructurePid(flowRunId: string, pid: string): Promise<void>;
+  /** PATCH /flow_runs/{id}/labels */
+  updateFlowRunLabels(flowRunId: string, labels: Record<string, string>): Promise<void>;
+  /** POST /deployments/{id}/create_flow_run */
+  createFlowRun(deploymentId: string, body: FlowRunCreate): Promise<FlowRun>;
+  /** GET /block_documents/{id}?include_secrets=true; null on 404. */
+  readBlockDocument(id: string): Promise<BlockDocument | null>;
+  /** GET /block_types/slug/{slug}/block_documents/name/{name}?include_secrets=true; null on 404. */
+  readBlockDocumentByName(typeSlug: string, name: string): Promise<BlockDocument | null>;
+  /** GET /variables/name/{name}: the value, or undefined on 404. */
+  readVariable(name: string): Promise<Json | undefined>;
+  /** POST /logs/ */
+  createLogs(logs: LogCreate[]): Promise<void>;
+}
