@@ -61,13 +61,14 @@ export interface BackendContext {
  *   next claim: a second `submit` with the same token must not start a second copy (ECS clientToken,
  *   deterministic job/group names, a label lookup…). It returns the `infrastructure_pid` in Prefect's
  *   own format for that type.
- * - `inspect`, `kill`, `cleanup` take that pid back.
+ * - `inspect`, `kill`, `cleanup` take that pid back; `kill` gets the re-rendered configuration.
  */
 export interface Backend<Request = unknown> {
   readonly type: string;
   prepare(config: JobConfiguration, ctx: BackendContext): Request;
   submit(request: Request, token: string, ctx: BackendContext): Promise<{ pid: string }>;
-  inspect(pid: string, config: JobConfiguration): Promise<InfraStatus>;
+  /** What became of the infrastructure behind a pid (pid formats carry what is needed to find it). */
+  inspect(pid: string, ctx: BackendContext): Promise<InfraStatus>;
   /** Stop the infrastructure. Throws InfrastructureNotFoundError when it is already gone. */
   kill(pid: string, config: JobConfiguration, graceSeconds: number): Promise<void>;
   /** Remove finished infrastructure (Cloud Run jobs, ACI groups…). Optional. */

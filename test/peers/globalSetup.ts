@@ -12,7 +12,10 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  const server = await startPrefectServer();
+  const server = await startPrefectServer({
+    // A rejected claim (deployment concurrency) comes back after 2 s instead of 30 s.
+    env: { PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS: "2" },
+  });
   project.provide("prefectApiUrl", server.apiUrl);
   return async () => {
     await server.stop();

@@ -1,0 +1,78 @@
+/**
+ * @module
+ * pushpool's own settings, parsed once from an injected environment map (never `process.env`
+ * inside core). A bad value fails fast at start-up with the variable's name.
+ */
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+import { formatIssues } from "./messages.ts";
+
+const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
+const list = z
+  .string()
+  .default("")
+  .transform((s) =>
+    s
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean),
+  );
+
+export const ConfigSchema = z.object({
+  PREFECT_API_URL: z.url(),
+  PREFECT_API_KEY: z.string().min(1).optional(),
+  PREFECT_API_AUTH_STRING: z.string().min(1).optional(),
+  /** The API URL as the flow's container/process must reach it (defaults to PREFECT_API_URL). */
+  PUSHPOOL_CONTAINER_API_URL: z.url().optional(),
+  /** Work pools this deployment serves (tick, heartbeat, reconcile). */
+  PUSHPOOL_POOLS: list,
+  /** Name under which pushpool heartbeats as a worker in each pool. */
+  PUSHPOOL_WORKER_NAME: z
+    .string()
+    .regex(/^[^/%]+$/, "must not contain '/' or '%'")
+    .default("pushpool"),
+  /** How often the tick runs (the cloud scheduler's cadence). */
+  PUSHPOOL_TICK_SECONDS: seconds(60),
+  /** How far ahead the tick looks for scheduled runs (default: 2 × tick). */
+  PUSHPOOL_HORIZON_SECONDS: z.coerce.number().positive().optional(),
+  /** Deliver a dispatch this long before the scheduled time (the backend's start-up); default per backend. */
+  PUSHPOOL_LEAD_SECONDS: z.coerce.number().nonnegative().optional(),
+  /** A claim with no infrastructure after this long is resubmitted, then crashed. */
+  PUSHPOOL_START_TIMEOUT_SECONDS: seconds(300),
+});
+
+export interface Config {
+  prefect: { apiUrl: string; apiKey?: string; authString?: string };
+  containerApiUrl: string;
+  pools: string[];
+  workerName: string;
+  tickSeconds: number;
+  horizonSeconds: number;
+  leadSeconds?: number;
+  startTimeoutSeconds: number;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = ConfigSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${formatIssues(parsed.error)}`);
+  const c = parsed.data;
+  return Object.freeze({
+    prefect: { apiUrl: c.PREFECT_API_URL, apiKey: c.PREFECT_API_KEY, authString: c.PREFECT_API_AUTH_STRING },
+    containerApiUrl: c.PUSHPOOL_CONTAINER_API_URL ?? c.PREFECT_API_URL,
+    pools: c.PUSHPOOL_POOLS,
+    workerName: c.PUSHPOOL_WORKER_NAME,
+    tickSeconds: c.PUSHPOOL_TICK_SECONDS,
+    horizonSeconds: c.PUSHPOOL_HORIZON_SECONDS ?? Math.max(2 * c.PUSHPOOL_TICK_SECONDS, 10),
+    leadSeconds: c.PUSHPOOL_LEAD_SECONDS,
+    startTimeoutSeconds: c.PUSHPOOL_START_TIMEOUT_SECONDS,
+  });
+}
+
+/** The Prefect settings the flow's container must see (contract §3.4: the worker's own settings). */
+export function containerBaseEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = { PREFECT_API_URL: config.containerApiUrl };
+  if (config.prefect.authString) env.PREFECT_API_AUTH_STRING = config.prefect.authString;
+  if (config.prefect.apiKey) env.PREFECT_API_KEY = config.prefect.apiKey;
+  return env;
+}

@@ -1,0 +1,171 @@
+/**
+ * @module
+ * Dispatch one flow run, idempotently under at-least-once delivery (design.md, "Dispatch").
+ *
+ * Critical path, 4 sequential Prefect round trips: read the run → read deployment, flow and pool
+ * together → claim → record the pid. Templates that reference blocks or variables add their reads.
+ */
+import type { Deps } from "./context.ts";
+import { describeError, isRetryable } from "./errors.ts";
+import { renderJobConfiguration } from "./job/render.ts";
+import type { JobConfiguration } from "./job/types.ts";
+import type { DispatchMessage } from "./messages.ts";
+import { loadPool } from "./pools.ts";
+import type { Backend, BackendContext } from "./ports.ts";
+import type { Deployment, Flow, FlowRun, WorkPool } from "./prefect/types.ts";
+import { claim, describeState, forceCancelled, isOwnClaim, proposeCrashed } from "./states.ts";
+import { submitToken } from "./submitToken.ts";
+
+export type DispatchOutcome =
+  | { outcome: "submitted"; flowRunId: string; pid: string; resumed: boolean }
+  | { outcome: "skipped"; flowRunId: string; reason: string }
+  | { outcome: "deferred"; flowRunId: string; reason: string; delaySeconds: number }
+  | { outcome: "crashed"; flowRunId: string; reason: string }
+  | { outcome: "cancelled"; flowRunId: string; reason: string };
+
+export async function dispatch(message: DispatchMessage, deps: Deps): Promise<DispatchOutcome> {
+  const { api, logger } = deps;
+  const flowRunId = message.flowRunId;
+  const skip = (reason: string): DispatchOutcome => {
+    logger.info("dispatch skipped", { flowRunId, reason });
+    return { outcome: "skipped", flowRunId, reason };
+  };
+
+  const early = earlyBy(message, deps);
+  if (early > 1) {
+    await deps.queue.send(message, { delaySeconds: Math.ceil(early) });
+    return { outcome: "deferred", flowRunId, reason: "delivered early", delaySeconds: Math.ceil(early) };
+  }
+
+  const run = await api.readFlowRun(flowRunId);
+  if (!run) return skip("flow run not found");
+  if (run.empirical_policy?.retry_type === "in_process")
+    return skip("in-process retry (the flow process owns it)");
+  if (run.work_pool_name && run.work_pool_name !== message.pool)
+    return skip(`run belongs to pool '${run.work_pool_name}', not '${message.pool}'`);
+
+  const resuming = run.state?.type === "PENDING" && isOwnClaim(run) && !run.infrastructure_pid;
+  if (!resuming && run.state?.type !== "SCHEDULED") return skip(`run is ${describeState(run.state)}`);
+
+  const [deployment, flow, pool] = await Promise.all([
+    run.deployment_id ? api.readDeployment(run.deployment_id) : Promise.resolve(null),
+    api.readFlow(run.flow_id),
+    loadPool(api, message.pool),
+  ]);
+  if (run.deployment_id && !deployment) {
+    const reason = `Deployment ${run.deployment_id} no longer exists, cancelled run.`;
+    await forceCancelled(api, flowRunId, reason);
+    logger.warn("deployment gone; run cancelled", { flowRunId, deploymentId: run.deployment_id });
+    return { outcome: "cancelled", flowRunId, reason };
+  }
+  if (!flow) return skip(`flow ${run.flow_id} not found`);
+  if (!pool) return skip(`work pool '${message.pool}' not found`);
+  const backend = deps.backends.get(pool.type);
+  if (!backend) return skip(`no backend serves pool type '${pool.type}'`);
+
+  let claimStateId: string;
+  if (resuming) {
+    claimStateId = run.state?.id ?? "";
+  } else {
+    const claimed = await claim(api, flowRunId, deps.workerName);
+    if (!claimed.claimed) {
+      if (claimed.state?.type === "SCHEDULED")
+        await requeueIfRescheduled(message, claimed.state.state_details?.scheduled_time, deps);
+      return skip(`claim ${claimed.status}: ${claimed.reason}`);
+    }
+    claimStateId = claimed.state.id ?? "";
+    await deps.faults?.afterClaim?.(flowRunId);
+  }
+  return await submit(
+    run,
+    { deployment, flow, pool, backend },
+    submitToken(flowRunId, claimStateId),
+    resuming,
+    deps,
+  );
+}
+
+interface Target {
+  deployment: Deployment | null;
+  flow: Flow;
+  pool: WorkPool;
+  backend: Backend;
+}
+
+async function submit(
+  run: FlowRun,
+  target: Target,
+  token: string,
+  resumed: boolean,
+  deps: Deps,
+): Promise<DispatchOutcome> {
+  const { api, logger } = deps;
+  const ctx: BackendContext = { flowRun: run, pool: { name: target.pool.name, type: target.pool.type } };
+  let pid: string;
+  let config: JobConfiguration;
+  try {
+    config = await renderConfiguration(run, target, deps);
+    const request = target.backend.prepare(config, ctx);
+    ({ pid } = await target.backend.submit(request, token, ctx));
+  } catch (error) {
+    if (isRetryable(error)) throw error; // redelivered; the claim stays ours and the token the same
+    const reason = `Failed to submit flow run to infrastructure: ${describeError(error)}`;
+    logger.error("submit failed; run crashed", { flowRunId: run.id, reason });
+    await proposeCrashed(api, run.id, reason);
+    return { outcome: "crashed", flowRunId: run.id, reason };
+  }
+  await deps.faults?.afterSubmit?.(run.id);
+  await Promise.all([
+    api.setInfrastructurePid(run.id, pid),
+    api
+      .updateFlowRunLabels(run.id, workerLabels(deps, target.pool))
+      .catch((e) => logger.warn("could not label flow run", { flowRunId: run.id, error: describeError(e) })),
+  ]);
+  logger.info("flow run submitted", { flowRunId: run.id, pid, pool: target.pool.name, resumed });
+  return { outcome: "submitted", flowRunId: run.id, pid, resumed };
+}
+
+/** Renders the job configuration for a run (also used by reconcile and `pushpool render`). */
+export async function renderConfiguration(
+  run: FlowRun,
+  target: { deployment: Deployment | null; flow: Flow; pool: WorkPool },
+  deps: Pick<Deps, "api" | "processEnv" | "containerEnv" | "workerName" | "prefectVersion">,
+): Promise<JobConfiguration> {
+  return await renderJobConfiguration({
+    pool: target.pool,
+    deployment: target.deployment,
+    flow: target.flow,
+    flowRun: run,
+    api: deps.api,
+    env: deps.processEnv,
+    baseEnv: deps.containerEnv,
+    worker: { name: deps.workerName },
+    prefectVersion: deps.prefectVersion,
+  });
+}
+
+function workerLabels(deps: Deps, pool: WorkPool): Record<string, string> {
+  return {
+    "prefect.worker.name": deps.workerName,
+    "prefect.worker.type": pool.type,
+    "prefect.work-pool.name": pool.name,
+    "prefect.work-pool.id": pool.id,
+  };
+}
+
+/** Seconds until the message's `notBefore`, or ≤ 0 when due. */
+function earlyBy(message: DispatchMessage, deps: Deps): number {
+  if (!message.notBefore) return 0;
+  return (Date.parse(message.notBefore) - deps.clock.now().getTime()) / 1000;
+}
+
+/** A REJECT that re-scheduled the run (AwaitingConcurrencySlot) comes back when the slot may be free. */
+async function requeueIfRescheduled(message: DispatchMessage, scheduled: unknown, deps: Deps): Promise<void> {
+  if (typeof scheduled !== "string") return;
+  const delay = Math.max(0, (Date.parse(scheduled) - deps.clock.now().getTime()) / 1000);
+  if (!Number.isFinite(delay)) return;
+  await deps.queue.send(
+    { ...message, notBefore: new Date(Date.parse(scheduled)).toISOString(), source: "requeue" },
+    { delaySeconds: Math.ceil(delay) },
+  );
+}

@@ -1,0 +1,34 @@
+/**
+ * @module
+ * One queue message, as every runtime's queue consumer handles it. A message that can never
+ * succeed (does not parse, invalid request) is acknowledged with the reason; a transient failure
+ * is thrown so the queue redelivers it (and finally dead-letters it).
+ */
+import type { Deps } from "./context.ts";
+import { type DispatchOutcome, dispatch } from "./dispatch.ts";
+import { describeError, isRetryable } from "./errors.ts";
+import { parseQueueMessage } from "./messages.ts";
+import { type TriggerResult, trigger } from "./trigger.ts";
+
+export type MessageOutcome =
+  | { kind: "dispatch"; result: DispatchOutcome }
+  | { kind: "trigger"; result: TriggerResult }
+  | { kind: "rejected"; reason: string };
+
+export async function handleMessage(body: string, deps: Deps): Promise<MessageOutcome> {
+  try {
+    const message = parseQueueMessage(body);
+    if (message.kind === "dispatch") return { kind: "dispatch", result: await dispatch(message, deps) };
+    return { kind: "trigger", result: await trigger(message, deps) };
+  } catch (error) {
+    if (isRetryable(error) || !isPermanent(error)) throw error;
+    const reason = describeError(error);
+    deps.logger.error("message rejected permanently", { reason });
+    return { kind: "rejected", reason };
+  }
+}
+
+/** Ours and not retryable, or a Prefect 4xx other than 408/429: it will fail the same way again. */
+function isPermanent(error: unknown): boolean {
+  return !isRetryable(error) && error instanceof Error && "retryable" in error;
+}

@@ -1,0 +1,147 @@
+/**
+ * @module
+ * The universal fallback, run on each tick for every served pool (design.md, "Reconcile"):
+ * - Pending with a pid → inspect: failed or gone → Crashed.
+ * - Running with a pid → inspect: infrastructure failed or gone while the run is not finished → Crashed.
+ * - our Pending without a pid older than the start timeout → resubmit with the claim's token; older
+ *   than twice the timeout → Crashed. Nobody's run is left Pending.
+ * - Cancelling with a pid and not started → kill the infrastructure, then Cancelled.
+ */
+import type { Deps } from "./context.ts";
+import { dispatch, renderConfiguration } from "./dispatch.ts";
+import { describeError, InfrastructureNotFoundError, PushpoolError } from "./errors.ts";
+import { loadPool } from "./pools.ts";
+import type { Backend, BackendContext } from "./ports.ts";
+import type { FlowRun, WorkPool } from "./prefect/types.ts";
+import { reportExit } from "./report.ts";
+import { forceCancelled, isOwnClaim, proposeCrashed } from "./states.ts";
+
+export type ReconcileAction = "crashed" | "resubmitted" | "cancelled" | "none" | "error";
+
+export interface ReconcileResult {
+  flowRunId: string;
+  action: ReconcileAction;
+  detail?: string;
+}
+
+export async function reconcile(pools: readonly string[], deps: Deps): Promise<ReconcileResult[]> {
+  const perPool = await Promise.all(pools.map((pool) => reconcilePool(pool, deps)));
+  return perPool.flat();
+}
+
+async function reconcilePool(poolName: string, deps: Deps): Promise<ReconcileResult[]> {
+  const pool = await loadPool(deps.api, poolName);
+  if (!pool) return [];
+  const backend = deps.backends.get(pool.type);
+  if (!backend) return [];
+  const runs = await deps.api.filterFlowRuns({
+    workPoolNames: [poolName],
+    stateTypes: ["PENDING", "RUNNING", "CANCELLING"],
+    limit: 200,
+  });
+  const results: ReconcileResult[] = [];
+  for (const run of runs) {
+    try {
+      const action = await reconcileRun(run, pool, backend, deps);
+      if (action.action !== "none") deps.logger.info("reconciled flow run", { ...action });
+      results.push(action);
+    } catch (error) {
+      deps.logger.error("reconcile failed for run", { flowRunId: run.id, error: describeError(error) });
+      results.push({ flowRunId: run.id, action: "error", detail: describeError(error) });
+    }
+  }
+  return results;
+}
+
+async function reconcileRun(
+  run: FlowRun,
+  pool: WorkPool,
+  backend: Backend,
+  deps: Deps,
+): Promise<ReconcileResult> {
+  const none: ReconcileResult = { flowRunId: run.id, action: "none" };
+  const ctx: BackendContext = { flowRun: run, pool: { name: pool.name, type: pool.type } };
+  const type = run.state?.type;
+  const pid = run.infrastructure_pid;
+
+  if (type === "CANCELLING") {
+    if (run.start_time) return none; // the in-container supervisor owns cancellation once started
+    if (!pid) {
+      await forceCancelled(deps.api, run.id, "Flow run cancelled by pushpool (no infrastructure found).");
+      return { flowRunId: run.id, action: "cancelled", detail: "no infrastructure" };
+    }
+    return await killAndCancel(run, pool, backend, deps);
+  }
+
+  if (pid) {
+    const status = await backend.inspect(pid, ctx);
+    if (
+      status.state === "failed" ||
+      status.state === "gone" ||
+      (status.state === "succeeded" && type === "PENDING")
+    ) {
+      const outcome = await reportExit(
+        {
+          flowRunId: run.id,
+          pid,
+          exitCode: status.state === "gone" ? null : (status.exitCode ?? null),
+          reason:
+            status.reason ?? (status.state === "gone" ? "The infrastructure no longer exists." : undefined),
+        },
+        deps,
+      );
+      return { flowRunId: run.id, action: outcome === "crashed" ? "crashed" : "none", detail: status.state };
+    }
+    return none;
+  }
+
+  if (type !== "PENDING" || !isOwnClaim(run)) return none;
+  const claimedAt = Date.parse(run.state?.timestamp ?? "");
+  const age = (deps.clock.now().getTime() - claimedAt) / 1000;
+  if (!(age > deps.startTimeoutSeconds)) return none;
+  if (age > 2 * deps.startTimeoutSeconds) {
+    const message = `Flow run infrastructure did not start within ${Math.round(age)} s of the claim; marked Crashed by pushpool.`;
+    await proposeCrashed(deps.api, run.id, message);
+    return { flowRunId: run.id, action: "crashed", detail: "start timeout" };
+  }
+  const outcome = await dispatch(
+    { v: 1, kind: "dispatch", flowRunId: run.id, pool: pool.name, source: "reconcile" },
+    deps,
+  );
+  return {
+    flowRunId: run.id,
+    action: outcome.outcome === "submitted" ? "resubmitted" : "none",
+    detail: outcome.outcome,
+  };
+}
+
+async function killAndCancel(
+  run: FlowRun,
+  pool: WorkPool,
+  backend: Backend,
+  deps: Deps,
+): Promise<ReconcileResult> {
+  const deployment = run.deployment_id ? await deps.api.readDeployment(run.deployment_id) : null;
+  if (run.deployment_id && !deployment) {
+    await forceCancelled(
+      deps.api,
+      run.id,
+      "Flow run cancelled (deployment not found, infrastructure may still be running).",
+    );
+    return { flowRunId: run.id, action: "cancelled", detail: "deployment gone" };
+  }
+  const flow = await deps.api.readFlow(run.flow_id);
+  if (!flow) return { flowRunId: run.id, action: "none", detail: "flow not found" };
+  const config = await renderConfiguration(run, { deployment, flow, pool }, deps);
+  try {
+    await backend.kill(run.infrastructure_pid ?? "", config, 30);
+  } catch (error) {
+    if (
+      !(error instanceof InfrastructureNotFoundError) &&
+      !(PushpoolError.is(error) && error.name === "InfrastructureNotFoundError")
+    )
+      throw error;
+  }
+  await forceCancelled(deps.api, run.id, "Flow run cancelled by pushpool while pending.");
+  return { flowRunId: run.id, action: "cancelled", detail: "infrastructure killed" };
+}

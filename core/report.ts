@@ -1,0 +1,41 @@
+/**
+ * @module
+ * Report what only the infrastructure knows: that it exited. A non-zero exit of a run that is not
+ * finished → Crashed with the exit-code explanation; exit 0 of a run that never left Pending →
+ * Crashed (the flow never reported). Never proposes over a terminal, paused or cancelling state.
+ */
+import type { Deps } from "./context.ts";
+import { nonZeroExitMessage } from "./exitCodes.ts";
+import { TERMINAL_STATES } from "./prefect/types.ts";
+import { proposeCrashed } from "./states.ts";
+
+export interface InfraExit {
+  flowRunId: string;
+  pid: string;
+  exitCode: number | null;
+  reason?: string;
+}
+
+export type ReportOutcome = "crashed" | "untouched";
+
+export async function reportExit(
+  exit: InfraExit,
+  deps: Pick<Deps, "api" | "logger">,
+): Promise<ReportOutcome> {
+  const run = await deps.api.readFlowRun(exit.flowRunId);
+  if (!run?.state) return "untouched";
+  if (run.infrastructure_pid && run.infrastructure_pid !== exit.pid) return "untouched"; // a later claim's infra
+  const type = run.state.type;
+  // Cancelling: the exit is the cancellation itself; reconcile finishes it as Cancelled.
+  if (TERMINAL_STATES.has(type) || type === "PAUSED" || type === "CANCELLING") return "untouched";
+  let message: string | null = null;
+  if (exit.exitCode === null)
+    message = `Flow run infrastructure stopped without an exit code. ${exit.reason ?? ""}`;
+  else if (exit.exitCode !== 0) message = nonZeroExitMessage(exit.exitCode);
+  else if (type === "PENDING")
+    message = "Flow run infrastructure exited with status code 0 before the flow run started.";
+  if (!message) return "untouched";
+  const crashed = await proposeCrashed(deps.api, exit.flowRunId, message.trim());
+  deps.logger.warn("infrastructure exited; run crashed", { flowRunId: exit.flowRunId, message, crashed });
+  return crashed ? "crashed" : "untouched";
+}

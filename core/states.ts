@@ -1,0 +1,96 @@
+/**
+ * @module
+ * State proposals pushpool makes, with the rules of Prefect's BaseWorker (contract §2):
+ * a claim is a PENDING state named exactly `Pending` with a fresh transition id; Crashed is
+ * proposed without force (the server refuses it over a terminal state, which is fine); Cancelled
+ * is forced.
+ */
+import { randomUUID } from "node:crypto";
+import { PrefectApiError, TransientError } from "./errors.ts";
+import type { PrefectApi } from "./prefect/api.ts";
+import type { FlowRun, OrchestrationResult, State, StateType } from "./prefect/types.ts";
+
+/** Prefix of the message on pushpool's own claims: how a redelivery recognises "our" Pending. */
+export const CLAIM_MESSAGE_PREFIX = "Claimed by pushpool";
+
+export type ClaimResult =
+  | { claimed: true; state: State }
+  | { claimed: false; status: OrchestrationResult["status"]; reason: string; state: State | null };
+
+/** Proposes PENDING/`Pending`. WAIT becomes a TransientError (redeliver later). */
+export async function claim(api: PrefectApi, flowRunId: string, workerName: string): Promise<ClaimResult> {
+  const transitionId = randomUUID();
+  const result = await api.setState(flowRunId, {
+    type: "PENDING",
+    name: "Pending",
+    message: `${CLAIM_MESSAGE_PREFIX} (${workerName})`,
+    state_details: { flow_run_id: flowRunId, transition_id: transitionId },
+  });
+  const state = result.state;
+  if (result.status === "ACCEPT" && state?.type === "PENDING") return { claimed: true, state };
+  // An HTTP retry of a committed claim comes back REJECT with the same transition id: ours.
+  if (
+    result.status === "REJECT" &&
+    state?.type === "PENDING" &&
+    state.state_details?.transition_id === transitionId
+  )
+    return { claimed: true, state };
+  if (result.status === "WAIT")
+    throw new TransientError(
+      `claim of flow run ${flowRunId} must wait: ${result.details.reason ?? "server asked to wait"}`,
+      result.details.delay_seconds ?? 30,
+    );
+  return {
+    claimed: false,
+    status: result.status,
+    reason: result.details.reason ?? describeState(state),
+    state,
+  };
+}
+
+/** True when a run's current state is an unfinished claim made by pushpool. */
+export function isOwnClaim(run: FlowRun): boolean {
+  const state = run.state;
+  return (
+    state !== null &&
+    state.type === "PENDING" &&
+    typeof state.message === "string" &&
+    state.message.startsWith(CLAIM_MESSAGE_PREFIX)
+  );
+}
+
+/** Proposes CRASHED (not forced). ABORT (already terminal) and 404 are not errors. */
+export async function proposeCrashed(api: PrefectApi, flowRunId: string, message: string): Promise<boolean> {
+  return await proposeQuietly(api, flowRunId, "CRASHED", "Crashed", message, false);
+}
+
+/** Forces CANCELLED, as the worker does when a deployment is gone or infra was killed. */
+export async function forceCancelled(api: PrefectApi, flowRunId: string, message: string): Promise<boolean> {
+  return await proposeQuietly(api, flowRunId, "CANCELLED", "Cancelled", message, true);
+}
+
+async function proposeQuietly(
+  api: PrefectApi,
+  flowRunId: string,
+  type: StateType,
+  name: string,
+  message: string,
+  force: boolean,
+): Promise<boolean> {
+  try {
+    const result = await api.setState(
+      flowRunId,
+      { type, name, message, state_details: { flow_run_id: flowRunId, transition_id: randomUUID() } },
+      force,
+    );
+    return result.status === "ACCEPT";
+  } catch (error) {
+    if (error instanceof PrefectApiError && error.status === 404) return false;
+    throw error;
+  }
+}
+
+export function describeState(state: State | null | undefined): string {
+  if (!state) return "no state";
+  return state.name && state.name.toUpperCase() !== state.type ? `${state.type}/${state.name}` : state.type;
+}

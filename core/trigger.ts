@@ -1,0 +1,79 @@
+/**
+ * @module
+ * Create a flow run of a deployment (webhook, cloud cron) with an idempotency key, then dispatch it
+ * at once: a `dispatch` message delivered at `scheduled time − lead` (now, for an immediate run).
+ */
+import type { Deps } from "./context.ts";
+import { PrefectApiError, ValidationError } from "./errors.ts";
+import type { TriggerMessage } from "./messages.ts";
+import type { Deployment, JsonObject } from "./prefect/types.ts";
+
+export interface TriggerResult {
+  flowRunId: string;
+  /** False when the idempotency key matched an existing run (nothing new was created). */
+  created: boolean;
+  pool: string;
+}
+
+/** Raised when the deployment does not exist (the webhook answers 404). */
+export class DeploymentNotFoundError extends ValidationError {}
+
+export async function trigger(message: TriggerMessage, deps: Deps): Promise<TriggerResult> {
+  const deployment = await findDeployment(message.deployment, deps);
+  if (!deployment.work_pool_name)
+    throw new ValidationError(
+      `deployment '${message.deployment}' has no work pool; pushpool cannot dispatch it`,
+    );
+  const since = deps.clock.now().getTime();
+  const run = await deps.api.createFlowRun(deployment.id, {
+    parameters: (message.parameters ?? {}) as JsonObject,
+    ...(message.jobVariables ? { job_variables: message.jobVariables as JsonObject } : {}),
+    idempotency_key: message.idempotencyKey,
+    ...(message.scheduledTime
+      ? { state: { type: "SCHEDULED", state_details: { scheduled_time: message.scheduledTime } } }
+      : {}),
+  });
+  const created = run.created === undefined || Date.parse(run.created) >= since - 5_000;
+  const pool = deployment.work_pool_name;
+  if (run.state?.type === "SCHEDULED") {
+    const due = Date.parse(run.next_scheduled_start_time ?? run.expected_start_time ?? "") || since;
+    const deliverAt = due - deps.leadSeconds(await poolType(pool, deps)) * 1000;
+    const delaySeconds = Math.max(0, Math.floor((deliverAt - deps.clock.now().getTime()) / 1000));
+    await deps.queue.send(
+      {
+        v: 1,
+        kind: "dispatch",
+        flowRunId: run.id,
+        pool,
+        notBefore: new Date(deliverAt).toISOString(),
+        source: message.source,
+      },
+      { delaySeconds },
+    );
+  }
+  deps.logger.info("flow run triggered", {
+    flowRunId: run.id,
+    deployment: deployment.id,
+    created,
+    source: message.source,
+  });
+  return { flowRunId: run.id, created, pool };
+}
+
+async function findDeployment(ref: string, deps: Deps): Promise<Deployment> {
+  let deployment: Deployment | null;
+  const slash = ref.indexOf("/");
+  if (slash > 0) deployment = await deps.api.readDeploymentByName(ref.slice(0, slash), ref.slice(slash + 1));
+  else deployment = await deps.api.readDeployment(ref);
+  if (!deployment) throw new DeploymentNotFoundError(`deployment '${ref}' not found`);
+  return deployment;
+}
+
+async function poolType(pool: string, deps: Deps): Promise<string> {
+  try {
+    return (await deps.api.readWorkPool(pool))?.type ?? "process";
+  } catch (error) {
+    if (error instanceof PrefectApiError) return "process";
+    throw error;
+  }
+}

@@ -1,0 +1,27 @@
+import type { LogFields, Logger } from "../../core/ports.ts";
+
+const ORDER = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+type Level = keyof typeof ORDER;
+
+/** A one-line-per-event logger for the local stack (JSON with PUSHPOOL_LOG_FORMAT=json). */
+export function consoleLogger(
+  options: { level?: Level; json?: boolean; write?: (line: string) => void } = {},
+): Logger {
+  const min = ORDER[options.level ?? "info"];
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const emit = (level: Level) => (message: string, fields?: LogFields) => {
+    if (ORDER[level] < min) return;
+    const time = new Date().toISOString();
+    if (options.json) {
+      write(JSON.stringify({ time, level, message, ...fields }));
+      return;
+    }
+    const rest = fields
+      ? Object.entries(fields)
+          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+          .join(" ")
+      : "";
+    write(`${time.slice(11, 23)} ${level.padEnd(5)} ${message}${rest ? ` ${rest}` : ""}`);
+  };
+  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
+}

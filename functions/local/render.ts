@@ -1,0 +1,63 @@
+/**
+ * @module
+ * `pushpool render <flow-run-id>`: the exact job configuration and backend request pushpool would
+ * submit for a run, with credentials masked. Submits nothing and changes no state.
+ */
+import { LocalBackend } from "../../core/backends/local.ts";
+import { containerBaseEnv, loadConfig } from "../../core/config.ts";
+import { renderConfiguration } from "../../core/dispatch.ts";
+import { ValidationError } from "../../core/errors.ts";
+import { loadPoolReadOnly } from "../../core/pools.ts";
+import type { Backend } from "../../core/ports.ts";
+import { PrefectClient } from "../../core/prefect/client.ts";
+import { createRedactor } from "../../core/redact.ts";
+import { PUSHPOOL_VERSION } from "./stack.ts";
+
+export async function renderForFlowRun(
+  flowRunId: string,
+  options: {
+    env: Record<string, string | undefined>;
+    pool?: string;
+    backends?: ReadonlyMap<string, Backend>;
+  },
+): Promise<{ pool: { name: string; type: string }; configuration: unknown; request: unknown }> {
+  const config = loadConfig(options.env);
+  const api = new PrefectClient({
+    apiUrl: config.prefect.apiUrl,
+    apiKey: config.prefect.apiKey,
+    authString: config.prefect.authString,
+  });
+  const run = await api.readFlowRun(flowRunId);
+  if (!run) throw new ValidationError(`flow run ${flowRunId} not found`);
+  const poolName = options.pool ?? run.work_pool_name;
+  if (!poolName) throw new ValidationError(`flow run ${flowRunId} has no work pool; pass --pool`);
+  const [deployment, flow, pool] = await Promise.all([
+    run.deployment_id ? api.readDeployment(run.deployment_id) : Promise.resolve(null),
+    api.readFlow(run.flow_id),
+    loadPoolReadOnly(api, poolName),
+  ]);
+  if (!flow) throw new ValidationError(`flow ${run.flow_id} not found`);
+  if (!pool) throw new ValidationError(`work pool '${poolName}' not found`);
+  const backends = options.backends ?? new Map<string, Backend>([["process", new LocalBackend() as Backend]]);
+  const backend = backends.get(pool.type);
+  const configuration = await renderConfiguration(
+    run,
+    { deployment, flow, pool },
+    {
+      api,
+      processEnv: options.env,
+      containerEnv: containerBaseEnv(config),
+      workerName: config.workerName,
+      prefectVersion: PUSHPOOL_VERSION,
+    },
+  );
+  const request = backend
+    ? backend.prepare(configuration, { flowRun: run, pool: { name: pool.name, type: pool.type } })
+    : `no backend in this runtime serves pool type '${pool.type}'`;
+  const redact = createRedactor([config.prefect.apiKey, config.prefect.authString]);
+  return {
+    pool: { name: pool.name, type: pool.type },
+    configuration: redact(configuration),
+    request: redact(request),
+  };
+}

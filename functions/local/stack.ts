@@ -1,0 +1,183 @@
+/**
+ * @module
+ * The local stack: the same core code the cloud functions run, hosted in one Node process —
+ * the tick (and reconcile) on an interval, an in-process queue with delayed delivery, the signed
+ * webhook on an HTTP port, and the local backend serving `process` pools.
+ */
+
+import { LocalBackend, type ProcessExit } from "../../core/backends/local.ts";
+import { type Config, containerBaseEnv } from "../../core/config.ts";
+import { DEFAULT_LEAD_SECONDS, type Deps, type Faults } from "../../core/context.ts";
+import { describeError } from "../../core/errors.ts";
+import { handleMessage, type MessageOutcome } from "../../core/handleMessage.ts";
+import { type Backend, type Logger, systemClock } from "../../core/ports.ts";
+import type { PrefectApi } from "../../core/prefect/api.ts";
+import { PrefectClient } from "../../core/prefect/client.ts";
+import { type ReconcileResult, reconcile } from "../../core/reconcile.ts";
+import { createRedactor, redactingLogger } from "../../core/redact.ts";
+import { reportExit } from "../../core/report.ts";
+import { tick } from "../../core/tick.ts";
+import { trigger } from "../../core/trigger.ts";
+import type { WebhookKey } from "../../core/webhookConfig.ts";
+import { LocalQueue } from "./queue.ts";
+import { startWebhookServer, type WebhookServer } from "./webhookServer.ts";
+
+export const PUSHPOOL_VERSION = "0.1.0";
+
+export interface LocalStackOptions {
+  config: Config;
+  /** This process's environment: `{{ $VAR }}` lookups and what subprocesses inherit. */
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  /** Serve the signed webhook (keys from PUSHPOOL_WEBHOOK_SECRET / _KEYS). */
+  webhook?: { keys: WebhookKey[]; port?: number };
+  /** Start the tick timer (default true). Tests drive `tickOnce` themselves. */
+  autoTick?: boolean;
+  api?: PrefectApi;
+  faults?: Faults;
+  /** Observe each handled message (tests, demo). */
+  onOutcome?(outcome: MessageOutcome | { kind: "error"; error: string }): void;
+  queue?: { maxReceives?: number; retryDelayMs?: number };
+  /** Where subprocess output goes. */
+  write?(line: string): void;
+}
+
+export interface LocalStack {
+  deps: Deps;
+  queue: LocalQueue;
+  backend: LocalBackend;
+  webhookUrl?: string;
+  tickOnce(): Promise<{ reconciled: ReconcileResult[] }>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { config } = options;
+  const secrets = [
+    config.prefect.apiKey,
+    config.prefect.authString,
+    ...(options.webhook?.keys.map((k) => k.secret) ?? []),
+  ];
+  const logger = redactingLogger(options.logger, createRedactor(secrets));
+  const api =
+    options.api ??
+    new PrefectClient({
+      apiUrl: config.prefect.apiUrl,
+      apiKey: config.prefect.apiKey,
+      authString: config.prefect.authString,
+      logger,
+    });
+
+  let deps: Deps;
+  const backend = new LocalBackend({
+    inheritEnv: options.env,
+    write: options.write,
+    onExit: (exit) => void onProcessExit(exit),
+  });
+  const queue = new LocalQueue({
+    logger,
+    maxReceives: options.queue?.maxReceives ?? 5,
+    retryDelayMs: options.queue?.retryDelayMs ?? 1000,
+    handler: async (body) => {
+      try {
+        const outcome = await handleMessage(body, deps);
+        options.onOutcome?.(outcome);
+      } catch (error) {
+        options.onOutcome?.({ kind: "error", error: describeError(error) });
+        throw error;
+      }
+    },
+  });
+  deps = {
+    api,
+    backends: new Map<string, Backend>([["process", backend as Backend]]),
+    queue,
+    clock: systemClock,
+    logger,
+    workerName: config.workerName,
+    containerEnv: containerBaseEnv(config),
+    processEnv: options.env,
+    prefectVersion: PUSHPOOL_VERSION,
+    leadSeconds: (type) => config.leadSeconds ?? DEFAULT_LEAD_SECONDS[type] ?? 30,
+    startTimeoutSeconds: config.startTimeoutSeconds,
+    faults: options.faults,
+  };
+
+  async function onProcessExit(exit: ProcessExit) {
+    try {
+      const outcome = await reportExit(
+        { flowRunId: exit.flowRunId, pid: exit.pid, exitCode: exit.exitCode },
+        deps,
+      );
+      if (outcome === "crashed" && exit.tail.length) await forwardTail(exit);
+    } catch (error) {
+      logger.error("could not report process exit", {
+        flowRunId: exit.flowRunId,
+        error: describeError(error),
+      });
+    }
+  }
+
+  /** A run that crashed before it could log anything gets the process's last lines in its logs. */
+  async function forwardTail(exit: ProcessExit) {
+    const now = new Date().toISOString();
+    await api.createLogs([
+      {
+        name: "pushpool",
+        level: 40,
+        message: `Last output of the flow run process ${exit.pid} (exit code ${exit.exitCode}):\n${exit.tail.join("\n")}`,
+        timestamp: now,
+        flow_run_id: exit.flowRunId,
+      },
+    ]);
+  }
+
+  let webhook: WebhookServer | undefined;
+  if (options.webhook) {
+    webhook = await startWebhookServer(
+      {
+        keys: options.webhook.keys,
+        logger,
+        trigger: async (message) => await trigger(message, deps),
+      },
+      { port: options.webhook.port },
+    );
+  }
+
+  let ticking: Promise<{ reconciled: ReconcileResult[] }> | null = null;
+  const tickOnce = () => {
+    ticking ??= (async () => {
+      try {
+        await tick(
+          { pools: config.pools, tickSeconds: config.tickSeconds, horizonSeconds: config.horizonSeconds },
+          deps,
+        );
+        return { reconciled: await reconcile(config.pools, deps) };
+      } finally {
+        ticking = null;
+      }
+    })();
+    return ticking;
+  };
+  let timer: NodeJS.Timeout | undefined;
+  if (options.autoTick !== false) {
+    const run = () =>
+      void tickOnce().catch((error) => logger.error("tick failed", { error: describeError(error) }));
+    run();
+    timer = setInterval(run, config.tickSeconds * 1000);
+  }
+
+  return {
+    deps,
+    queue,
+    backend,
+    webhookUrl: webhook?.url,
+    tickOnce,
+    async stop() {
+      if (timer) clearInterval(timer);
+      await webhook?.close();
+      queue.close();
+      await backend.stopAll();
+    },
+  };
+}
