@@ -29,7 +29,11 @@ export interface Logger {
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** A queue or topic with delayed delivery (SQS DelaySeconds, Azure visibility timeout, …). */
+/**
+ * A queue or topic with delayed delivery (SQS DelaySeconds, Azure visibility timeout, …).
+ * `delaySeconds` may be fractional; an adapter rounds down to what its cloud supports and caps it
+ * at its maximum (dispatch re-queues a message that arrives early).
+ */
 export interface Queue {
   send(message: QueueMessage, options?: { delaySeconds?: number }): Promise<void>;
 }

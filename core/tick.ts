@@ -1,8 +1,11 @@
 /**
  * @module
  * The tick: run by a cloud scheduler (or the local stack's timer) every `tickSeconds`. For each
- * served pool it heartbeats as a worker (so the pool shows READY) and enqueues every scheduled run
- * due within the horizon, delivered at `scheduled time − lead`.
+ * served pool it heartbeats as a worker (so the pool shows READY), asks Prefect for the scheduled
+ * runs due within the horizon, and enqueues each one whose delivery time (`scheduled − lead`) falls
+ * before the next tick (plus a margin), delayed until then. Runs further ahead are left to a later
+ * tick, so a future run is enqueued once, not once per tick; runs already overdue are enqueued
+ * again on every tick until someone claims them.
  */
 import type { Deps } from "./context.ts";
 import { describeError } from "./errors.ts";
@@ -36,9 +39,12 @@ async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise
     ]);
     const poolType = (await poolTypeOf(deps, pool, responses)) ?? "process";
     const lead = deps.leadSeconds(poolType);
-    await Promise.all(responses.map((r) => enqueue(pool, r, lead, now, deps)));
-    if (responses.length) deps.logger.info("tick enqueued runs", { pool, count: responses.length });
-    return { pool, enqueued: responses.length };
+    const windowEnd = now.getTime() + (options.tickSeconds + TICK_MARGIN_SECONDS) * 1000;
+    const due = responses.filter((r) => deliverAt(r, lead, now) < windowEnd);
+    await Promise.all(due.map((r) => enqueue(pool, r, lead, now, deps)));
+    if (due.length)
+      deps.logger.info("tick enqueued runs", { pool, count: due.length, seen: responses.length });
+    return { pool, enqueued: due.length };
   } catch (error) {
     deps.logger.error("tick failed for pool", { pool, error: describeError(error) });
     return { pool, enqueued: 0, error: describeError(error) };
@@ -50,18 +56,26 @@ async function poolTypeOf(deps: Deps, pool: string, responses: WorkerFlowRunResp
   return (await deps.api.readWorkPool(pool))?.type ?? null;
 }
 
+/** Slack for a late or jittery scheduler: runs this close past the next tick are enqueued now. */
+export const TICK_MARGIN_SECONDS = 2;
+
+function deliverAt(r: WorkerFlowRunResponse, lead: number, now: Date): number {
+  const run = r.flow_run;
+  const due = Date.parse(run.next_scheduled_start_time ?? run.expected_start_time ?? "");
+  return (Number.isFinite(due) ? due : now.getTime()) - lead * 1000;
+}
+
 async function enqueue(pool: string, r: WorkerFlowRunResponse, lead: number, now: Date, deps: Deps) {
   const run = r.flow_run;
-  const due = Date.parse(run.next_scheduled_start_time ?? run.expected_start_time ?? now.toISOString());
-  const deliverAt = due - lead * 1000;
+  const at = deliverAt(r, lead, now);
   const message: DispatchMessage = {
     v: 1,
     kind: "dispatch",
     flowRunId: run.id,
     pool,
-    notBefore: new Date(deliverAt).toISOString(),
+    notBefore: new Date(at).toISOString(),
     source: "tick",
   };
-  const delaySeconds = Math.max(0, Math.floor((deliverAt - now.getTime()) / 1000));
+  const delaySeconds = Math.max(0, (at - now.getTime()) / 1000);
   await deps.queue.send(message, { delaySeconds });
 }

@@ -38,7 +38,7 @@ export async function trigger(message: TriggerMessage, deps: Deps): Promise<Trig
   if (run.state?.type === "SCHEDULED") {
     const due = Date.parse(run.next_scheduled_start_time ?? run.expected_start_time ?? "") || since;
     const deliverAt = due - deps.leadSeconds(await poolType(pool, deps)) * 1000;
-    const delaySeconds = Math.max(0, Math.floor((deliverAt - deps.clock.now().getTime()) / 1000));
+    const delaySeconds = Math.max(0, (deliverAt - deps.clock.now().getTime()) / 1000);
     await deps.queue.send(
       {
         v: 1,

@@ -29,7 +29,12 @@ export type StateType =
   | "PAUSED"
   | "CANCELLING";
 
-export const TERMINAL_STATES: ReadonlySet<StateType> = new Set(["COMPLETED", "FAILED", "CANCELLED", "CRASHED"]);
+export const TERMINAL_STATES: ReadonlySet<StateType> = new Set([
+  "COMPLETED",
+  "FAILED",
+  "CANCELLED",
+  "CRASHED",
+]);
 
 export interface StateDetails {
   flow_run_id?: string | null;

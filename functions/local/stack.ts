@@ -175,6 +175,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tickOnce,
     async stop() {
       if (timer) clearInterval(timer);
+      await ticking?.catch(() => undefined);
       await webhook?.close();
       queue.close();
       await backend.stopAll();

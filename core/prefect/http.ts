@@ -1,0 +1,255 @@
+/**
+ * @module
+ * The HTTP layer under {@link import("./client.ts").PrefectClient}: auth headers, CSRF, timeouts,
+ * retries with backoff and `Retry-After`, error bodies turned into {@link PrefectApiError}, and
+ * every response body parsed with `parseJson` (so Python floats survive). Secrets never reach an
+ * error message or a log line.
+ */
+import { randomUUID } from "node:crypto";
+import { PrefectApiError, TransientError } from "../errors.ts";
+import { type Clock, type Logger, silentLogger, systemClock } from "../ports.ts";
+import { parseJson } from "../template/pyFloat.ts";
+import { CSRF_TOKEN_HEADER, CsrfTokens } from "./csrf.ts";
+import { errorDetail } from "./errorDetail.ts";
+import { stringifyJson } from "./json.ts";
+import { backoffDelay, RETRYABLE_STATUSES, retryAfterSeconds } from "./retry.ts";
+import type { Json } from "./types.ts";
+import { DEFAULT_USER_AGENT, PREFECT_API_VERSION } from "./version.ts";
+
+/** One HTTP round trip, reported to `onRequest` (status 0: no response, network error or timeout). */
+export interface RequestInfo {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+}
+
+/** Options of {@link PrefectHttp} (and of `PrefectClient`). */
+export interface PrefectHttpOptions {
+  /** API base URL, e.g. `http://127.0.0.1:4200/api` or a Cloud workspace URL. */
+  apiUrl: string;
+  /** Prefect Cloud API key: `Authorization: Bearer …`. */
+  apiKey?: string;
+  /** Self-hosted `user:pass`: `Authorization: Basic …`. Wins over `apiKey` when both are set. */
+  authString?: string;
+  fetch?: typeof fetch;
+  clock?: Clock;
+  /** Jitter source in [0, 1). */
+  random?: () => number;
+  /** Per-attempt timeout (default 30 000 ms). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 5). */
+  maxRetries?: number;
+  /** Backoff base and cap in ms (defaults 500 and 15 000). */
+  backoff?: { base?: number; cap?: number };
+  /** A `Retry-After` longer than this is not slept through: the call fails with a TransientError. */
+  maxRetryAfterMs?: number;
+  userAgent?: string;
+  logger?: Logger;
+  onRequest?: (info: RequestInfo) => void;
+}
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Non-2xx statuses returned to the caller instead of thrown (e.g. `[404]`). */
+  accept?: readonly number[];
+}
+
+/** A response: its status and its parsed JSON body (`undefined` when empty). */
+export interface HttpResult {
+  status: number;
+  body: Json | undefined;
+}
+
+const MUTATING: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+/** Connection failures that fail fast until the client has reached the server once (as Prefect's). */
+const CONNECT_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+/** JSON-over-HTTP transport for the Prefect REST API. */
+export class PrefectHttp {
+  private readonly base: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly backoff: { base: number; cap: number };
+  private readonly maxRetryAfterMs: number;
+  private readonly logger: Logger;
+  private readonly onRequest: ((info: RequestInfo) => void) | undefined;
+  private readonly headers: Record<string, string>;
+  private readonly secrets: string[];
+  private readonly csrf: CsrfTokens;
+  private connected = false;
+
+  constructor(options: PrefectHttpOptions) {
+    this.base = options.apiUrl.replace(/\/+$/, "");
+    this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxRetries = options.maxRetries ?? 5;
+    this.backoff = { base: options.backoff?.base ?? 500, cap: options.backoff?.cap ?? 15_000 };
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
+    this.logger = options.logger ?? silentLogger;
+    this.onRequest = options.onRequest;
+    this.headers = {
+      Accept: "application/json",
+      "X-PREFECT-API-VERSION": PREFECT_API_VERSION,
+      "User-Agent": options.userAgent ?? DEFAULT_USER_AGENT,
+    };
+    this.secrets = [];
+    if (options.authString) {
+      const token = Buffer.from(options.authString, "utf8").toString("base64");
+      this.headers.Authorization = `Basic ${token}`;
+      const password = options.authString.slice(options.authString.indexOf(":") + 1);
+      this.secrets.push(options.authString, token, ...(password.length >= 4 ? [password] : []));
+    } else if (options.apiKey) {
+      this.headers.Authorization = `Bearer ${options.apiKey}`;
+    }
+    if (options.apiKey) this.secrets.push(options.apiKey);
+    this.csrf = new CsrfTokens(
+      randomUUID(),
+      (client) => this.request("GET", "/csrf-token", { query: { client }, accept: [404, 422] }),
+      () => this.clock.now(),
+    );
+  }
+
+  /**
+   * Sends one logical request, retrying 408/429/502/503 and network errors. Returns 2xx responses
+   * (and statuses listed in `accept`); throws {@link PrefectApiError} for other statuses and
+   * {@link TransientError} once retries are exhausted.
+   */
+  async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<HttpResult> {
+    const url = this.base + path + queryString(options.query);
+    const body = options.body === undefined ? undefined : stringifyJson(options.body);
+    const mutating = MUTATING.has(method);
+    let retries = 0;
+    let csrfRetried = false;
+    for (;;) {
+      const headers: Record<string, string> = { ...this.headers };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      if (mutating) Object.assign(headers, await this.csrf.headers());
+      const started = performance.now();
+      let status = 0;
+      let text = "";
+      let response: Response | undefined;
+      try {
+        response = await this.fetchFn(url, {
+          method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        status = response.status;
+        text = await response.text();
+      } catch (error) {
+        this.report(method, path, status, started);
+        const what = describeNetworkError(error);
+        const failFast = !this.connected && response === undefined && CONNECT_CODES.has(errorCode(error));
+        if (failFast || retries >= this.maxRetries) {
+          throw new TransientError(this.redact(`Prefect API ${method} ${path}: ${what}`), undefined, {
+            cause: error,
+          });
+        }
+        await this.pause(method, path, retries, this.delay(retries), { error: this.redact(what) });
+        retries++;
+        continue;
+      }
+      this.connected = true;
+      this.report(method, path, status, started);
+      if ((status >= 200 && status < 300) || options.accept?.includes(status)) {
+        return { status, body: this.parse(method, path, status, text) };
+      }
+      const detail = this.redact(errorDetail(text, response.statusText));
+      if (status === 403 && mutating && !csrfRetried && /csrf/i.test(detail)) {
+        csrfRetried = true;
+        this.csrf.invalidate(headers[CSRF_TOKEN_HEADER]);
+        continue;
+      }
+      const error = new PrefectApiError(status, method, path, detail);
+      if (!RETRYABLE_STATUSES.has(status)) throw error;
+      const after = retryAfterSeconds(response.headers.get("retry-after"), this.clock.now());
+      if (retries >= this.maxRetries || (after !== undefined && after * 1000 > this.maxRetryAfterMs)) {
+        const attempts = retries + 1;
+        throw new TransientError(`${error.message} (gave up after ${attempts} attempt(s))`, after, {
+          cause: error,
+        });
+      }
+      const wait =
+        after === undefined ? this.delay(retries) : Math.ceil(after * 1000 * (1 + 0.2 * this.random()));
+      await this.pause(method, path, retries, wait, { status });
+      retries++;
+    }
+  }
+
+  private delay(retries: number): number {
+    return backoffDelay(retries, { ...this.backoff, random: this.random });
+  }
+
+  private async pause(
+    method: string,
+    path: string,
+    retries: number,
+    ms: number,
+    why: Record<string, unknown>,
+  ) {
+    this.logger.warn("Prefect API request failed, retrying", {
+      method,
+      path,
+      ...why,
+      attempt: retries + 1,
+      delayMs: ms,
+    });
+    await this.clock.sleep(ms);
+  }
+
+  private report(method: string, path: string, status: number, started: number): void {
+    const ms = Math.round(performance.now() - started);
+    this.logger.debug("Prefect API request", { method, path, status, ms });
+    this.onRequest?.({ method, path, status, ms });
+  }
+
+  private parse(method: string, path: string, status: number, text: string): Json | undefined {
+    if (text.trim() === "") return undefined;
+    try {
+      return parseJson(text);
+    } catch {
+      throw new PrefectApiError(status, method, path, "the response body is not valid JSON");
+    }
+  }
+
+  private redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join("***");
+    return out;
+  }
+}
+
+function queryString(query: RequestOptions["query"]): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+function errorCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  const code = cause?.code ?? (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "";
+}
+
+function describeNetworkError(error: unknown): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return `request timed out (${error.message})`;
+  }
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  const causeText = cause instanceof Error && cause.message !== message ? `: ${cause.message}` : "";
+  return `network error${code ? ` ${code}` : ""}: ${message}${causeText}`;
+}

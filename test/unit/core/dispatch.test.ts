@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { dispatch } from "../../../core/dispatch.ts";
+import { TransientError } from "../../../core/errors.ts";
+import { isOwnClaim } from "../../../core/states.ts";
+import { FakePrefect } from "../fakes/fakePrefect.ts";
+import { makeDeps } from "../fakes/ports.ts";
+
+function setup(jobVariables = {}) {
+  const api = new FakePrefect();
+  api.addPool("pool");
+  const dep = api.addDeployment("pool", jobVariables);
+  const env = makeDeps(api);
+  const run = api.addRun(dep, env.clock.now());
+  const msg = { v: 1, kind: "dispatch", flowRunId: run.id, pool: "pool", source: "test" } as const;
+  return { api, dep, run, msg, ...env };
+}
+
+describe("dispatch", () => {
+  it("claims, submits and records the pid in 4 sequential round trips", async () => {
+    const { api, run, msg, deps, backend } = setup();
+    const outcome = await dispatch(msg, deps);
+    expect(outcome).toMatchObject({ outcome: "submitted", pid: expect.stringMatching(/^pid-pp-/) });
+    expect(api.runs.get(run.id)?.state_type).toBe("PENDING");
+    expect(api.runs.get(run.id)?.infrastructure_pid).toBe(
+      backend.submits[0] && `pid-${backend.submits[0].token}`,
+    );
+    const kinds = api.calls.map((c) => c.split(" ")[0]);
+    expect(kinds).toEqual([
+      "readFlowRun",
+      "readDeployment",
+      "readFlow",
+      "readWorkPool",
+      "setState",
+      "setInfrastructurePid",
+      "updateFlowRunLabels",
+    ]);
+  });
+
+  it("skips a run someone else already claimed, without submitting", async () => {
+    const { api, run, msg, deps, backend } = setup();
+    await api.setState(run.id, { type: "PENDING", name: "Pending", message: null, state_details: {} });
+    expect(await dispatch(msg, deps)).toMatchObject({ outcome: "skipped" });
+    expect(backend.submits).toHaveLength(0);
+  });
+
+  it("resumes its own claim with the same token after a crash before submit", async () => {
+    const { api, run, msg, deps, backend } = setup();
+    const crashing = { ...deps, faults: { afterClaim: () => Promise.reject(new Error("boom")) } };
+    await expect(dispatch(msg, crashing)).rejects.toThrow("boom");
+    expect(isOwnClaim(api.runs.get(run.id) as never)).toBe(true);
+    const outcome = await dispatch(msg, deps);
+    expect(outcome).toMatchObject({ outcome: "submitted", resumed: true });
+    expect(backend.submits).toHaveLength(1);
+  });
+
+  it("reuses the claim's token on every redelivery, so a crash after submit cannot start twice", async () => {
+    const { msg, deps, backend } = setup();
+    const crashing = { ...deps, faults: { afterSubmit: () => Promise.reject(new Error("lost")) } };
+    await expect(dispatch(msg, crashing)).rejects.toThrow("lost");
+    await dispatch(msg, deps);
+    expect(backend.submits).toHaveLength(2);
+    expect(new Set(backend.submits.map((s) => s.token)).size).toBe(1);
+  });
+
+  it("crashes the run with Prefect's message on a permanent submit error", async () => {
+    const { api, run, msg, deps } = setup({ command: "invalid" });
+    const outcome = await dispatch(msg, deps);
+    expect(outcome.outcome).toBe("crashed");
+    expect(api.runs.get(run.id)?.state?.message).toBe(
+      "Failed to submit flow run to infrastructure: SubmitError: bad request: image must be set",
+    );
+  });
+
+  it("rethrows a transient submit error and keeps the claim for the redelivery", async () => {
+    const { api, run, msg, deps, backend } = setup();
+    backend.failWith = new TransientError("ThrottlingException", 1);
+    await expect(dispatch(msg, deps)).rejects.toThrow("ThrottlingException");
+    expect(api.runs.get(run.id)?.state_type).toBe("PENDING");
+    backend.failWith = null;
+    expect((await dispatch(msg, deps)).outcome).toBe("submitted");
+  });
+
+  it("re-queues a message delivered early instead of dispatching it", async () => {
+    const { msg, deps, queue, clock, api } = setup();
+    const notBefore = new Date(clock.t + 120_000).toISOString();
+    const outcome = await dispatch({ ...msg, notBefore }, deps);
+    expect(outcome).toMatchObject({ outcome: "deferred", delaySeconds: 120 });
+    expect(queue.sent[0]?.message).toMatchObject({ notBefore });
+    expect(api.calls).toHaveLength(0);
+  });
+
+  it("skips an in-process retry and a run of another pool", async () => {
+    const { api, dep, deps, clock } = setup();
+    const retry = api.addRun(dep, clock.now(), { empirical_policy: { retry_type: "in_process" } });
+    const r1 = await dispatch(
+      { v: 1, kind: "dispatch", flowRunId: retry.id, pool: "pool", source: "t" },
+      deps,
+    );
+    expect(r1).toMatchObject({ outcome: "skipped", reason: expect.stringMatching(/in-process/) });
+    const other = api.addRun(dep, clock.now(), { work_pool_name: "elsewhere" });
+    const r2 = await dispatch(
+      { v: 1, kind: "dispatch", flowRunId: other.id, pool: "pool", source: "t" },
+      deps,
+    );
+    expect(r2).toMatchObject({ outcome: "skipped", reason: expect.stringMatching(/elsewhere/) });
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { shlexSplit } from "../../../core/backends/shlex.ts";
+import { containerBaseEnv, loadConfig } from "../../../core/config.ts";
+import { ConfigError, InvalidJobConfigurationError } from "../../../core/errors.ts";
+import { nonZeroExitMessage } from "../../../core/exitCodes.ts";
+import { parseQueueMessage } from "../../../core/messages.ts";
+import { createRedactor, redactingLogger } from "../../../core/redact.ts";
+import { submitToken } from "../../../core/submitToken.ts";
+
+describe("shlexSplit (Python shlex.split, POSIX mode)", () => {
+  it.each([
+    ["prefect flow-run execute", ["prefect", "flow-run", "execute"]],
+    ["  a   b  ", ["a", "b"]],
+    [`sh -c 'exit 3'`, ["sh", "-c", "exit 3"]],
+    [`echo "a \\"b\\" \\$c \\n"`, ["echo", 'a "b" $c \\n']],
+    [`a\\ b c`, ["a b", "c"]],
+    [`x''y ""`, ["xy", ""]],
+    ["a #b", ["a", "#b"]],
+  ])("%s", (cmd, argv) => {
+    expect(shlexSplit(cmd)).toEqual(argv);
+  });
+  it("rejects unclosed quotes with a precise error", () => {
+    expect(() => shlexSplit("echo 'oops")).toThrow(InvalidJobConfigurationError);
+    expect(() => shlexSplit('echo "oops')).toThrow(/unclosed double quote/);
+  });
+});
+
+describe("config", () => {
+  it("names the missing variable", () => {
+    expect(() => loadConfig({})).toThrow(ConfigError);
+    expect(() => loadConfig({})).toThrow(/PREFECT_API_URL/);
+  });
+  it("parses pools and defaults", () => {
+    const c = loadConfig({
+      PREFECT_API_URL: "http://x:4200/api",
+      PUSHPOOL_POOLS: "a, b,,",
+      PUSHPOOL_TICK_SECONDS: "30",
+    });
+    expect(c).toMatchObject({
+      pools: ["a", "b"],
+      tickSeconds: 30,
+      horizonSeconds: 60,
+      workerName: "pushpool",
+    });
+  });
+  it("gives the container the API URL it can reach and the credentials", () => {
+    const c = loadConfig({
+      PREFECT_API_URL: "http://127.0.0.1:4200/api",
+      PUSHPOOL_CONTAINER_API_URL: "http://prefect.internal:4200/api",
+      PREFECT_API_AUTH_STRING: "u:p",
+    });
+    expect(containerBaseEnv(c)).toEqual({
+      PREFECT_API_URL: "http://prefect.internal:4200/api",
+      PREFECT_API_AUTH_STRING: "u:p",
+    });
+  });
+  it("refuses a worker name with a slash", () => {
+    expect(() => loadConfig({ PREFECT_API_URL: "http://x/api", PUSHPOOL_WORKER_NAME: "a/b" })).toThrow(
+      /PUSHPOOL_WORKER_NAME/,
+    );
+  });
+});
+
+describe("messages", () => {
+  it("names the field that is wrong", () => {
+    expect(() =>
+      parseQueueMessage(JSON.stringify({ v: 1, kind: "dispatch", flowRunId: "x", pool: "p", source: "s" })),
+    ).toThrow(/flowRunId/);
+  });
+});
+
+describe("redaction", () => {
+  it("masks secret values anywhere and credential-looking keys", () => {
+    const redact = createRedactor(["s3cr3t-value"]);
+    expect(redact({ a: "x s3cr3t-value y", nested: [{ apiKey: "anything" }], ok: 1 })).toEqual({
+      a: "x *** y",
+      nested: [{ apiKey: "***" }],
+      ok: 1,
+    });
+    const lines: string[] = [];
+    const log = redactingLogger(
+      { debug() {}, info: (m, f) => lines.push(`${m} ${JSON.stringify(f)}`), warn() {}, error() {} },
+      redact,
+    );
+    log.info("token s3cr3t-value", { error: new Error("bad s3cr3t-value") });
+    expect(lines.join()).not.toContain("s3cr3t-value");
+  });
+});
+
+describe("submit token and exit codes", () => {
+  it("is stable per claim, new per claim, and fits ECS clientToken", () => {
+    const a = submitToken("run", "claim-1");
+    expect(submitToken("run", "claim-1")).toBe(a);
+    expect(submitToken("run", "claim-2")).not.toBe(a);
+    expect(a.length).toBeLessThanOrEqual(64);
+  });
+  it("uses Prefect's message form", () => {
+    expect(nonZeroExitMessage(42)).toBe(
+      "Flow run infrastructure exited with non-zero status code 42. The process exited with an unexpected status code.",
+    );
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { tick } from "../../../core/tick.ts";
+import { FakePrefect } from "../fakes/fakePrefect.ts";
+import { makeDeps } from "../fakes/ports.ts";
+
+describe("tick", () => {
+  it("heartbeats with the tick cadence and enqueues due runs delayed to scheduled − lead", async () => {
+    const api = new FakePrefect();
+    api.addPool("pool");
+    const dep = api.addDeployment("pool");
+    const { deps, queue, clock } = makeDeps(api);
+    const soon = api.addRun(dep, new Date(clock.t + 10_000));
+    const overdue = api.addRun(dep, new Date(clock.t - 30_000));
+    const nextTick = api.addRun(dep, new Date(clock.t + 100_000)); // beyond this tick's window
+    api.addRun(dep, new Date(clock.t + 3_600_000)); // beyond the horizon
+    const result = await tick({ pools: ["pool"], tickSeconds: 60, horizonSeconds: 120 }, deps);
+    expect(result).toEqual([{ pool: "pool", enqueued: 2 }]);
+    expect(api.heartbeats).toEqual([{ pool: "pool", name: "pushpool-test", interval: 60 }]);
+    const byRun = new Map(
+      queue.sent.map((s) => [s.message.kind === "dispatch" ? s.message.flowRunId : "", s]),
+    );
+    expect(byRun.get(soon.id)?.delaySeconds).toBe(7); // 10 s − 3 s lead
+    expect(byRun.get(soon.id)?.message).toMatchObject({ notBefore: new Date(clock.t + 7_000).toISOString() });
+    expect(byRun.get(overdue.id)?.delaySeconds).toBe(0);
+    expect(byRun.has(nextTick.id)).toBe(false);
+  });
+
+  it("keeps ticking the other pools when one fails", async () => {
+    const api = new FakePrefect();
+    api.addPool("good");
+    const { deps } = makeDeps(api);
+    api.getScheduledFlowRuns = async (pool) => {
+      if (pool === "bad") throw new Error('Work pool "bad" not found.');
+      return [];
+    };
+    const result = await tick({ pools: ["bad", "good"], tickSeconds: 60, horizonSeconds: 120 }, deps);
+    expect(result[0]).toMatchObject({ pool: "bad", enqueued: 0, error: expect.stringMatching(/not found/) });
+    expect(result[1]).toEqual({ pool: "good", enqueued: 0 });
+  });
+});

@@ -1,0 +1,73 @@
+/** Hand-written fakes of the small ports: queue, clock, backend; and a Deps builder. */
+import type { Deps } from "../../../core/context.ts";
+import { InfrastructureNotFoundError, SubmitError, TransientError } from "../../../core/errors.ts";
+import type { JobConfiguration } from "../../../core/job/types.ts";
+import type { QueueMessage } from "../../../core/messages.ts";
+import { type Backend, type Clock, type InfraStatus, type Queue, silentLogger } from "../../../core/ports.ts";
+import type { FakePrefect } from "./fakePrefect.ts";
+
+export class FakeQueue implements Queue {
+  sent: { message: QueueMessage; delaySeconds: number }[] = [];
+  async send(message: QueueMessage, options?: { delaySeconds?: number }) {
+    this.sent.push({ message, delaySeconds: options?.delaySeconds ?? 0 });
+  }
+}
+
+export class FakeClock implements Clock {
+  constructor(public t = Date.parse("2026-11-28T12:00:00Z")) {}
+  now() {
+    return new Date(this.t);
+  }
+  async sleep(ms: number) {
+    this.t += ms;
+  }
+}
+
+export class FakeBackend implements Backend<{ command: string | null }> {
+  readonly type = "process";
+  submits: { token: string; flowRunId: string }[] = [];
+  killed: string[] = [];
+  status = new Map<string, InfraStatus>();
+  failWith: Error | null = null;
+  prepare(config: JobConfiguration) {
+    if (config.command === "invalid") throw new SubmitError("bad request: image must be set");
+    return { command: config.command };
+  }
+  async submit(_req: { command: string | null }, token: string, ctx: { flowRun: { id: string } }) {
+    if (this.failWith) throw this.failWith;
+    const existing = this.submits.find((s) => s.token === token);
+    this.submits.push({ token, flowRunId: ctx.flowRun.id });
+    return { pid: existing ? `pid-${existing.token}` : `pid-${token}` };
+  }
+  async inspect(pid: string): Promise<InfraStatus> {
+    return this.status.get(pid) ?? { state: "running" };
+  }
+  async kill(pid: string) {
+    if (this.status.get(pid)?.state === "gone") throw new InfrastructureNotFoundError(pid);
+    this.killed.push(pid);
+  }
+}
+
+export function makeDeps(api: FakePrefect, overrides: Partial<Deps> = {}) {
+  const queue = new FakeQueue();
+  const clock = new FakeClock();
+  api.now = () => clock.now();
+  const backend = new FakeBackend();
+  const deps: Deps = {
+    api,
+    backends: new Map([["process", backend as Backend]]),
+    queue,
+    clock,
+    logger: silentLogger,
+    workerName: "pushpool-test",
+    containerEnv: { PREFECT_API_URL: "http://prefect:4200/api" },
+    processEnv: {},
+    prefectVersion: "test",
+    leadSeconds: () => 3,
+    startTimeoutSeconds: 60,
+    ...overrides,
+  };
+  return { deps, queue, clock, backend };
+}
+
+export const transient = () => new TransientError("throttled", 2);
