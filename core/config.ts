@@ -37,6 +37,8 @@ export const ConfigSchema = z.object({
   PUSHPOOL_HORIZON_SECONDS: z.coerce.number().positive().optional(),
   /** Deliver a dispatch this long before the scheduled time (the backend's start-up); default per backend. */
   PUSHPOOL_LEAD_SECONDS: z.coerce.number().nonnegative().optional(),
+  /** The Python that runs flows of `process` pools without a command (default `python` on PATH). */
+  PUSHPOOL_PYTHON: z.string().min(1).optional(),
   /** A claim with no infrastructure after this long is resubmitted, then crashed. */
   PUSHPOOL_START_TIMEOUT_SECONDS: seconds(300),
 });
@@ -50,6 +52,7 @@ export interface Config {
   horizonSeconds: number;
   leadSeconds?: number;
   startTimeoutSeconds: number;
+  python?: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -66,6 +69,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     horizonSeconds: c.PUSHPOOL_HORIZON_SECONDS ?? Math.max(2 * c.PUSHPOOL_TICK_SECONDS, 10),
     leadSeconds: c.PUSHPOOL_LEAD_SECONDS,
     startTimeoutSeconds: c.PUSHPOOL_START_TIMEOUT_SECONDS,
+    python: c.PUSHPOOL_PYTHON,
   });
 }
 

@@ -30,6 +30,8 @@ export interface Deps {
   /** Seconds before the scheduled time to deliver a dispatch; per pool type when not set globally. */
   leadSeconds(poolType: string): number;
   startTimeoutSeconds: number;
+  /** `process` pools without a command run `<pythonExecutable> -m prefect.engine` (default `python`). */
+  pythonExecutable?: string;
   faults?: Faults;
 }
 

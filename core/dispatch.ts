@@ -129,7 +129,7 @@ async function submit(
 export async function renderConfiguration(
   run: FlowRun,
   target: { deployment: Deployment | null; flow: Flow; pool: WorkPool },
-  deps: Pick<Deps, "api" | "processEnv" | "containerEnv" | "workerName" | "prefectVersion">,
+  deps: Pick<Deps, "api" | "processEnv" | "containerEnv" | "workerName" | "prefectVersion" | "pythonExecutable">,
 ): Promise<JobConfiguration> {
   return await renderJobConfiguration({
     pool: target.pool,
@@ -141,6 +141,7 @@ export async function renderConfiguration(
     baseEnv: deps.containerEnv,
     worker: { name: deps.workerName },
     prefectVersion: deps.prefectVersion,
+    pythonExecutable: deps.pythonExecutable,
   });
 }
 

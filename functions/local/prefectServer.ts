@@ -45,7 +45,7 @@ export async function freePort(): Promise<number> {
 export async function startPrefectServer(options: StartOptions = {}): Promise<PrefectServer> {
   if (!existsSync(PREFECT_BIN)) {
     throw new Error(
-      `The pinned Prefect CLI is missing at ${PREFECT_BIN}. Run 'node test/peers/prepare.mjs' (npm test does it first).`,
+      `The pinned Prefect CLI is missing at ${PREFECT_BIN}. Run 'npm run setup' (npm test and npm run demo do it first).`,
     );
   }
   const port = await freePort();

@@ -11,7 +11,7 @@ import { loadPoolReadOnly } from "../../core/pools.ts";
 import type { Backend } from "../../core/ports.ts";
 import { PrefectClient } from "../../core/prefect/client.ts";
 import { createRedactor } from "../../core/redact.ts";
-import { PUSHPOOL_VERSION } from "./stack.ts";
+import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
 
 export async function renderForFlowRun(
   flowRunId: string,
@@ -49,6 +49,7 @@ export async function renderForFlowRun(
       containerEnv: containerBaseEnv(config),
       workerName: config.workerName,
       prefectVersion: PUSHPOOL_VERSION,
+      pythonExecutable: config.python,
     },
   );
   const request = backend

@@ -45,7 +45,7 @@ if (existsSync(python) && stamped(stamp, wanted)) {
   process.exit(0);
 }
 
-const basePython = process.env.PUSHPOOL_PYTHON ?? "python3";
+const basePython = process.env.PUSHPOOL_SETUP_PYTHON ?? "python3";
 const probe = spawnSync(
   basePython,
   ["-c", "import sys, venv, ensurepip; print(sys.version_info[:2] >= (3, 10))"],
@@ -54,7 +54,7 @@ const probe = spawnSync(
   },
 );
 if (probe.error)
-  fail(`'${basePython}' was not found. Install Python 3.10+ (with venv and pip), or set PUSHPOOL_PYTHON.`);
+  fail(`'${basePython}' was not found. Install Python 3.10+ (with venv and pip), or set PUSHPOOL_SETUP_PYTHON.`);
 if (probe.status !== 0)
   fail(
     `'${basePython}' lacks the venv/ensurepip modules (Debian: apt-get install python3-venv).\n${probe.stderr}`,

@@ -13,6 +13,7 @@ import { handleMessage, type MessageOutcome } from "../../core/handleMessage.ts"
 import { type Backend, type Logger, systemClock } from "../../core/ports.ts";
 import type { PrefectApi } from "../../core/prefect/api.ts";
 import { PrefectClient } from "../../core/prefect/client.ts";
+import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
 import { type ReconcileResult, reconcile } from "../../core/reconcile.ts";
 import { createRedactor, redactingLogger } from "../../core/redact.ts";
 import { reportExit } from "../../core/report.ts";
@@ -21,8 +22,6 @@ import { trigger } from "../../core/trigger.ts";
 import type { WebhookKey } from "../../core/webhookConfig.ts";
 import { LocalQueue } from "./queue.ts";
 import { startWebhookServer, type WebhookServer } from "./webhookServer.ts";
-
-export const PUSHPOOL_VERSION = "0.1.0";
 
 export interface LocalStackOptions {
   config: Config;
@@ -100,6 +99,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     prefectVersion: PUSHPOOL_VERSION,
     leadSeconds: (type) => config.leadSeconds ?? DEFAULT_LEAD_SECONDS[type] ?? 30,
     startTimeoutSeconds: config.startTimeoutSeconds,
+    pythonExecutable: config.python,
     faults: options.faults,
   };
 
