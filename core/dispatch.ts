@@ -129,7 +129,10 @@ async function submit(
 export async function renderConfiguration(
   run: FlowRun,
   target: { deployment: Deployment | null; flow: Flow; pool: WorkPool },
-  deps: Pick<Deps, "api" | "processEnv" | "containerEnv" | "workerName" | "prefectVersion" | "pythonExecutable">,
+  deps: Pick<
+    Deps,
+    "api" | "processEnv" | "containerEnv" | "workerName" | "prefectVersion" | "pythonExecutable"
+  >,
 ): Promise<JobConfiguration> {
   return await renderJobConfiguration({
     pool: target.pool,

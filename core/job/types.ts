@@ -11,3 +11,15 @@ export interface JobConfiguration {
   name: string | null;
   [key: string]: Json | undefined;
 }
+
+/**
+ * A job configuration right after `fromTemplateAndValues`, before `prepareForFlowRun`: env values
+ * may still be null (null removes the variable when the run is prepared).
+ */
+export interface TemplatedJobConfiguration {
+  command: string | null;
+  env: Record<string, string | null>;
+  labels: Record<string, string>;
+  name: string | null;
+  [key: string]: Json | undefined;
+}

@@ -41,11 +41,12 @@ taken as strings. Prints the flow run id. Exit code 0 on 202, 1 otherwise.`,
 Prints the job configuration pushpool would render for the run (from its work pool's base job
 template, the deployment's and the run's job variables) and the backend request, without
 submitting anything. Credentials in the output are masked.`,
-  demo: `Usage: pushpool demo
+  demo: `Usage: pushpool demo [--keep]
 
 Starts a real Prefect server (pinned in .venv/), creates a process pool and a deployment, runs the
 local stack, triggers one run through the signed webhook and lets two arrive by schedule, then
-prints a table. Exit code 0 when every run Completed.`,
+prints a table. Exit code 0 when every run Completed. With --keep, the server (with its UI) and
+pushpool stay up afterwards until Ctrl-C, and the UI's address is printed.`,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -73,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
         return await renderCommand(rest, out);
       default: {
         const { runDemo } = await import("./demo.ts");
-        return await runDemo();
+        return await runDemo({ keep: rest.includes("--keep") });
       }
     }
   } catch (error) {

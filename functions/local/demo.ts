@@ -19,11 +19,14 @@ const POOL = "pushpool-demo";
 const SCHEDULED_RUNS = 2;
 const TIMEOUT_MS = 240_000;
 
-export async function runDemo(): Promise<number> {
+export async function runDemo(options: { keep?: boolean } = {}): Promise<number> {
   const say = (s: string) => process.stdout.write(`${s}\n`);
   say("pushpool demo: starting a local Prefect server (pinned prefect in .venv/)…");
   const server = await startPrefectServer({
-    env: { PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS: "5", PREFECT_SERVER_UI_ENABLED: "false" },
+    env: {
+      PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS: "5",
+      PREFECT_SERVER_UI_ENABLED: options.keep ? "true" : "false",
+    },
   });
   const env = {
     ...process.env,
@@ -80,7 +83,21 @@ export async function runDemo(): Promise<number> {
     printTable(runs, answer.flowRunId, say);
     const ok = runs.every((r) => r.state_type === "COMPLETED");
     say(ok ? "\nAll runs Completed — no worker was running." : "\nSome runs did not complete (see above).");
-    say(`While it runs, the Prefect UI would show them under Runs (start 'prefect server start' for a UI).`);
+    const ui = server.apiUrl.replace(/\/api$/, "");
+    if (options.keep) {
+      say(
+        `\nPrefect UI: ${ui}/runs — each run: ${ui}/runs/flow-run/<id>; the pool: ${ui}/work-pools/work-pool/${POOL}`,
+      );
+      say("The server and pushpool keep running (the schedule is paused); press Ctrl-C to stop.");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+    } else {
+      say(
+        "\nTo look at these runs in the Prefect UI, run 'npm run demo -- --keep' and open the printed URL.",
+      );
+    }
     return ok ? 0 : 1;
   } finally {
     await stack?.stop();

@@ -9,9 +9,9 @@ import { renderConfiguration } from "../../core/dispatch.ts";
 import { ValidationError } from "../../core/errors.ts";
 import { loadPoolReadOnly } from "../../core/pools.ts";
 import type { Backend } from "../../core/ports.ts";
-import { PrefectClient } from "../../core/prefect/client.ts";
-import { createRedactor } from "../../core/redact.ts";
+import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
 import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
+import { createRedactor } from "../../core/redact.ts";
 
 export async function renderForFlowRun(
   flowRunId: string,
@@ -22,11 +22,7 @@ export async function renderForFlowRun(
   },
 ): Promise<{ pool: { name: string; type: string }; configuration: unknown; request: unknown }> {
   const config = loadConfig(options.env);
-  const api = new PrefectClient({
-    apiUrl: config.prefect.apiUrl,
-    apiKey: config.prefect.apiKey,
-    authString: config.prefect.authString,
-  });
+  const api = prefectClientFromEnv(options.env);
   const run = await api.readFlowRun(flowRunId);
   if (!run) throw new ValidationError(`flow run ${flowRunId} not found`);
   const poolName = options.pool ?? run.work_pool_name;

@@ -54,7 +54,9 @@ const probe = spawnSync(
   },
 );
 if (probe.error)
-  fail(`'${basePython}' was not found. Install Python 3.10+ (with venv and pip), or set PUSHPOOL_SETUP_PYTHON.`);
+  fail(
+    `'${basePython}' was not found. Install Python 3.10+ (with venv and pip), or set PUSHPOOL_SETUP_PYTHON.`,
+  );
 if (probe.status !== 0)
   fail(
     `'${basePython}' lacks the venv/ensurepip modules (Debian: apt-get install python3-venv).\n${probe.stderr}`,

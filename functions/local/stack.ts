@@ -12,7 +12,7 @@ import { describeError } from "../../core/errors.ts";
 import { handleMessage, type MessageOutcome } from "../../core/handleMessage.ts";
 import { type Backend, type Logger, systemClock } from "../../core/ports.ts";
 import type { PrefectApi } from "../../core/prefect/api.ts";
-import { PrefectClient } from "../../core/prefect/client.ts";
+import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
 import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
 import { type ReconcileResult, reconcile } from "../../core/reconcile.ts";
 import { createRedactor, redactingLogger } from "../../core/redact.ts";
@@ -52,24 +52,19 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { config } = options;
+  // Flows inherit this process's environment (as under Prefect's process worker), minus pushpool's own secrets.
+  const flowEnv = withoutKeys(options.env, ["PUSHPOOL_WEBHOOK_SECRET", "PUSHPOOL_WEBHOOK_KEYS"]);
   const secrets = [
     config.prefect.apiKey,
     config.prefect.authString,
     ...(options.webhook?.keys.map((k) => k.secret) ?? []),
   ];
   const logger = redactingLogger(options.logger, createRedactor(secrets));
-  const api =
-    options.api ??
-    new PrefectClient({
-      apiUrl: config.prefect.apiUrl,
-      apiKey: config.prefect.apiKey,
-      authString: config.prefect.authString,
-      logger,
-    });
+  const api = options.api ?? prefectClientFromEnv(options.env, { logger });
 
   let deps: Deps;
   const backend = new LocalBackend({
-    inheritEnv: options.env,
+    inheritEnv: flowEnv,
     write: options.write,
     onExit: (exit) => void onProcessExit(exit),
   });
@@ -95,7 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     logger,
     workerName: config.workerName,
     containerEnv: containerBaseEnv(config),
-    processEnv: options.env,
+    processEnv: flowEnv,
     prefectVersion: PUSHPOOL_VERSION,
     leadSeconds: (type) => config.leadSeconds ?? DEFAULT_LEAD_SECONDS[type] ?? 30,
     startTimeoutSeconds: config.startTimeoutSeconds,
@@ -181,4 +176,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await backend.stopAll();
     },
   };
+}
+
+function withoutKeys(
+  env: Record<string, string | undefined>,
+  keys: string[],
+): Record<string, string | undefined> {
+  const copy = { ...env };
+  for (const key of keys) delete copy[key];
+  return copy;
 }

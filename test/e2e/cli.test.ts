@@ -42,7 +42,8 @@ beforeAll(async () => {
   local.stderr?.on("data", (d) => (output += d));
   const deadline = Date.now() + 30_000;
   while (!output.includes("local stack running")) {
-    if (Date.now() > deadline || local.exitCode !== null) throw new Error(`pushpool local did not start:\n${output}`);
+    if (Date.now() > deadline || local.exitCode !== null)
+      throw new Error(`pushpool local did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   webhookUrl = `http://127.0.0.1:${port}/trigger`;
@@ -71,7 +72,16 @@ describe("pushpool CLI", () => {
   });
 
   it("trigger → local stack runs it → render shows its configuration, secrets masked", async () => {
-    const trig = cli(["trigger", ref, "--param", "name=cli", "--param", "excited=false", "--url", webhookUrl]);
+    const trig = cli([
+      "trigger",
+      ref,
+      "--param",
+      "name=cli",
+      "--param",
+      "excited=false",
+      "--url",
+      webhookUrl,
+    ]);
     expect(trig.stderr).toBe("");
     expect(trig.status).toBe(0);
     const flowRunId = trig.stdout.trim();
@@ -97,7 +107,9 @@ describe("pushpool CLI", () => {
   });
 
   it("a trigger with a wrong secret fails with the webhook's answer and exit code 1", () => {
-    const trig = cli(["trigger", ref, "--url", webhookUrl], { PUSHPOOL_WEBHOOK_SECRET: "wrong-secret-0123456789abc" });
+    const trig = cli(["trigger", ref, "--url", webhookUrl], {
+      PUSHPOOL_WEBHOOK_SECRET: "wrong-secret-0123456789abc",
+    });
     expect(trig.status).toBe(1);
     expect(trig.stderr).toMatch(/401/);
     expect(trig.stderr).not.toContain("wrong-secret");

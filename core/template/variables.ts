@@ -1,0 +1,59 @@
+/**
+ * @module
+ * Prefect's `resolve_variables`, the last templating pass: `{{ prefect.variables.<name> }}`
+ * placeholders become the variable's value. A whole-string placeholder keeps the value's JSON type;
+ * an embedded one is replaced by Python `str()` of it. A missing variable gives `""` (the key is
+ * kept). Reads are cached per name within one call.
+ */
+import type { PrefectApi } from "../prefect/api.ts";
+import type { Json, JsonObject } from "../prefect/types.ts";
+import { placeholdersOfString, VARIABLE_PREFIX } from "./placeholders.ts";
+import { pyStr } from "./pyStr.ts";
+import { isJsonObject, setOwn } from "./pyValue.ts";
+
+/** The part of the Prefect API variable resolution needs. */
+export type VariableReader = Pick<PrefectApi, "readVariable">;
+
+/** Resolves every variable placeholder in `template`. */
+export async function resolveVariables(template: Json, api: VariableReader): Promise<Json> {
+  const cache = new Map<string, Json | undefined>();
+
+  const read = async (placeholderName: string): Promise<Json | undefined> => {
+    const name = placeholderName.replaceAll(VARIABLE_PREFIX, "");
+    if (!cache.has(name)) cache.set(name, await api.readVariable(name));
+    return cache.get(name);
+  };
+
+  const resolveString = async (text: string): Promise<Json> => {
+    const placeholders = placeholdersOfString(text);
+    if (!placeholders.some((p) => p.type === "VARIABLE")) return text;
+    const [only] = placeholders;
+    if (placeholders.length === 1 && only && only.fullMatch === text) {
+      const value = await read(only.name);
+      return value === undefined ? "" : value;
+    }
+    let result = text;
+    for (const p of placeholders) {
+      if (p.type !== "VARIABLE") continue;
+      const value = await read(p.name);
+      const replacement = value === undefined ? "" : pyStr(value);
+      result = result.replaceAll(p.fullMatch, () => replacement);
+    }
+    return result;
+  };
+
+  const resolve = async (node: Json): Promise<Json> => {
+    if (typeof node === "string") return resolveString(node);
+    if (Array.isArray(node)) {
+      const out: Json[] = [];
+      for (const item of node) out.push(await resolve(item));
+      return out;
+    }
+    if (!isJsonObject(node)) return node;
+    const out: JsonObject = {};
+    for (const [key, item] of Object.entries(node)) setOwn(out, key, await resolve(item));
+    return out;
+  };
+
+  return resolve(template);
+}
