@@ -10,6 +10,7 @@
  *
  * Reads are cached per id and per (slug, name) within one call.
  */
+
 import type { PrefectApi } from "../prefect/api.ts";
 import type { BlockDocument, Json, JsonObject } from "../prefect/types.ts";
 import { BlockNotFoundError, TemplateTypeError, TemplateValueError } from "./errors.ts";
@@ -17,7 +18,8 @@ import { getFromDict } from "./lookup.ts";
 import { isNotSet } from "./notSet.ts";
 import { BLOCK_DOCUMENT_PREFIX, type Placeholder, placeholdersOfString } from "./placeholders.ts";
 import { pyStr, pyStrRepr } from "./pyStr.ts";
-import { deepCopy, isJsonObject, pyTruthy, pyTypeName, setOwn } from "./pyValue.ts";
+import { deepCopy, isJsonObject, pyTruthy, pyTypeName } from "./pyValue.ts";
+import { mapTemplate } from "./walk.ts";
 
 /** The part of the Prefect API block resolution needs. */
 export type BlockReader = Pick<PrefectApi, "readBlockDocument" | "readBlockDocumentByName">;
@@ -115,22 +117,10 @@ export async function resolveBlockDocumentReferences(template: Json, api: BlockR
     return result;
   };
 
-  const resolve = async (node: Json): Promise<Json> => {
-    if (typeof node === "string") return resolveString(node);
-    if (Array.isArray(node)) {
-      const out: Json[] = [];
-      for (const item of node) out.push(await resolve(item));
-      return out;
-    }
-    if (!isJsonObject(node)) return node;
+  return mapTemplate(template, resolveString, async (node) => {
     const id = blockDocumentId(node);
-    if (id !== undefined) return deepCopy((await readById(id)).data);
-    const out: JsonObject = {};
-    for (const [key, item] of Object.entries(node)) setOwn(out, key, await resolve(item));
-    return out;
-  };
-
-  return resolve(template);
+    return id === undefined ? undefined : deepCopy((await readById(id)).data);
+  });
 }
 
 /** The truthy `$ref.block_document_id` of a dict, as Python's `tmpl.get("$ref", {}).get("block_document_id")`. */

@@ -5,11 +5,12 @@
  * an embedded one is replaced by Python `str()` of it. A missing variable gives `""` (the key is
  * kept). Reads are cached per name within one call.
  */
+
 import type { PrefectApi } from "../prefect/api.ts";
-import type { Json, JsonObject } from "../prefect/types.ts";
+import type { Json } from "../prefect/types.ts";
 import { placeholdersOfString, VARIABLE_PREFIX } from "./placeholders.ts";
 import { pyStr } from "./pyStr.ts";
-import { isJsonObject, setOwn } from "./pyValue.ts";
+import { mapTemplate } from "./walk.ts";
 
 /** The part of the Prefect API variable resolution needs. */
 export type VariableReader = Pick<PrefectApi, "readVariable">;
@@ -42,18 +43,5 @@ export async function resolveVariables(template: Json, api: VariableReader): Pro
     return result;
   };
 
-  const resolve = async (node: Json): Promise<Json> => {
-    if (typeof node === "string") return resolveString(node);
-    if (Array.isArray(node)) {
-      const out: Json[] = [];
-      for (const item of node) out.push(await resolve(item));
-      return out;
-    }
-    if (!isJsonObject(node)) return node;
-    const out: JsonObject = {};
-    for (const [key, item] of Object.entries(node)) setOwn(out, key, await resolve(item));
-    return out;
-  };
-
-  return resolve(template);
+  return mapTemplate(template, resolveString);
 }
