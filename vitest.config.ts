@@ -6,13 +6,19 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/reliability/faultProxy.test.ts"],
         },
       },
       {
         test: {
           name: "peers",
-          include: ["test/peers/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          include: [
+            "test/peers/**/*.test.ts",
+            "test/e2e/**/*.test.ts",
+            "test/reliability/localChaos.test.ts",
+            "test/reliability/staleClaim.test.ts",
+            "test/fuzz/**/*.test.ts",
+          ],
           globalSetup: ["test/peers/globalSetup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,

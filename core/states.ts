@@ -17,7 +17,15 @@ export type ClaimResult =
   | { claimed: true; state: State }
   | { claimed: false; status: OrchestrationResult["status"]; reason: string; state: State | null };
 
-/** Proposes PENDING/`Pending`. WAIT becomes a TransientError (redeliver later). */
+/**
+ * Proposes PENDING/`Pending`. WAIT becomes a TransientError (redeliver later).
+ *
+ * Prefect also ACCEPTs a Pending proposal over a finished run (Completed without a persisted
+ * result, Failed, Crashed), so a dispatch that read the run while it was Scheduled, then stalled
+ * while another delivery ran it to the end, would start it a second time. A claim that really left
+ * a Scheduled state carries the `scheduled_time` the server copies from it (CopyScheduledTime); one
+ * without it is stale: the run's previous state is restored (forced) and the claim does not count.
+ */
 export async function claim(api: PrefectApi, flowRunId: string, workerName: string): Promise<ClaimResult> {
   const transitionId = randomUUID();
   const result = await api.setState(flowRunId, {
@@ -27,7 +35,16 @@ export async function claim(api: PrefectApi, flowRunId: string, workerName: stri
     state_details: { flow_run_id: flowRunId, transition_id: transitionId },
   });
   const state = result.state;
-  if (result.status === "ACCEPT" && state?.type === "PENDING") return { claimed: true, state };
+  if (result.status === "ACCEPT" && state?.type === "PENDING") {
+    if (state.state_details?.scheduled_time) return { claimed: true, state };
+    const restored = await restorePrevious(api, flowRunId, state.id);
+    return {
+      claimed: false,
+      status: "REJECT",
+      reason: `stale claim: the run was ${restored} before it`,
+      state,
+    };
+  }
   // An HTTP retry of a committed claim comes back REJECT with the same transition id: ours.
   if (
     result.status === "REJECT" &&
@@ -46,6 +63,30 @@ export async function claim(api: PrefectApi, flowRunId: string, workerName: stri
     reason: result.details.reason ?? describeState(state),
     state,
   };
+}
+
+/** Forces the state that preceded `claimStateId` back; returns what it was. */
+async function restorePrevious(
+  api: PrefectApi,
+  flowRunId: string,
+  claimStateId: string | undefined,
+): Promise<string> {
+  const history = await api.readFlowRunStates(flowRunId);
+  const at = history.findIndex((s) => s.id === claimStateId);
+  const previous = at > 0 ? history[at - 1] : undefined;
+  if (!previous) return "not Scheduled";
+  await api.setState(
+    flowRunId,
+    {
+      type: previous.type,
+      name: previous.name,
+      message: previous.message ?? null,
+      data: previous.data ?? null,
+      state_details: { ...previous.state_details, flow_run_id: flowRunId, transition_id: randomUUID() },
+    },
+    true,
+  );
+  return describeState(previous);
 }
 
 /** True when a run's current state is an unfinished claim made by pushpool. */

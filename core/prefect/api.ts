@@ -13,6 +13,7 @@ import type {
   JsonObject,
   LogCreate,
   OrchestrationResult,
+  State,
   StateCreate,
   WorkerFlowRunResponse,
   WorkPool,
@@ -60,6 +61,8 @@ export interface PrefectApi {
   heartbeat(pool: string, workerName: string, heartbeatIntervalSeconds: number): Promise<void>;
   /** POST /flow_runs/{id}/set_state. Retries of one call reuse the caller's transition_id. */
   setState(flowRunId: string, state: StateCreate, force?: boolean): Promise<OrchestrationResult>;
+  /** GET /flow_run_states/?flow_run_id=: the run's state history, oldest first. */
+  readFlowRunStates(flowRunId: string): Promise<State[]>;
   /** PATCH /flow_runs/{id} {infrastructure_pid} */
   setInfrastructurePid(flowRunId: string, pid: string): Promise<void>;
   /** PATCH /flow_runs/{id}/labels */

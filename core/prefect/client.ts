@@ -18,6 +18,7 @@ import type {
   JsonObject,
   LogCreate,
   OrchestrationResult,
+  State,
   StateCreate,
   WorkerFlowRunResponse,
   WorkPool,
@@ -113,6 +114,12 @@ export class PrefectClient implements PrefectApi {
     return result;
   }
 
+  async readFlowRunStates(flowRunId: string): Promise<State[]> {
+    return (
+      (await this.call<State[]>("GET", "/flow_run_states/", { query: { flow_run_id: flowRunId } })) ?? []
+    );
+  }
+
   async setInfrastructurePid(flowRunId: string, pid: string): Promise<void> {
     await this.call("PATCH", `/flow_runs/${enc(flowRunId)}`, { body: { infrastructure_pid: pid } });
   }
@@ -180,7 +187,13 @@ export function flowRunFilterBody(filter: FlowRunFilter): Record<string, unknown
 }
 
 function stateBody(state: StateCreate): Record<string, unknown> {
-  return pick(state as unknown as Record<string, unknown>, ["type", "name", "message", "state_details"]);
+  return pick(state as unknown as Record<string, unknown>, [
+    "type",
+    "name",
+    "message",
+    "data",
+    "state_details",
+  ]);
 }
 
 function flowRunCreateBody(body: FlowRunCreate): Record<string, unknown> {

@@ -49,6 +49,7 @@ export interface State {
   type: StateType;
   name: string | null;
   message?: string | null;
+  data?: Json;
   timestamp?: string;
   state_details?: StateDetails;
 }
@@ -57,6 +58,8 @@ export interface StateCreate {
   type: StateType;
   name?: string | null;
   message?: string | null;
+  /** The state's result reference (kept when a state is restored). */
+  data?: Json;
   state_details?: StateDetails;
 }
 

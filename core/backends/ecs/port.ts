@@ -50,3 +50,21 @@ export interface EcsApi {
     limit: number,
   ): Promise<{ timestamp: number; message: string }[]>;
 }
+
+/**
+ * Rendered `aws_credentials` of a pool (an AwsCredentials block's data, or `{}`/null for the
+ * function's own identity). The runtime maps it to SDK clients.
+ */
+export interface AwsCredentialsData {
+  aws_access_key_id?: string | null;
+  aws_secret_access_key?: string | null;
+  aws_session_token?: string | null;
+  profile_name?: string | null;
+  region_name?: string | null;
+  aws_client_parameters?: { endpoint_url?: string | null; [key: string]: unknown } | null;
+  assume_role_arn?: string | null;
+  [key: string]: unknown;
+}
+
+/** Returns the EcsApi for a pool's credentials (cached by the runtime per distinct credentials). */
+export type EcsApiFactory = (credentials: AwsCredentialsData | null) => EcsApi;

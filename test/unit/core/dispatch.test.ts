@@ -105,3 +105,38 @@ describe("dispatch", () => {
     expect(r2).toMatchObject({ outcome: "skipped", reason: expect.stringMatching(/elsewhere/) });
   });
 });
+
+describe("claim of a run that already finished (stale delivery)", () => {
+  it("does not count, and restores the finished state with its result", async () => {
+    const { api, run, msg, deps, backend } = setup();
+    await api.setState(run.id, { type: "PENDING", name: "Pending", state_details: {} });
+    await api.setState(run.id, { type: "RUNNING", name: "Running", state_details: {} });
+    await api.setState(run.id, {
+      type: "COMPLETED",
+      name: "Completed",
+      data: { storage_key: "k" },
+      state_details: {},
+    });
+    const { claim } = await import("../../../core/states.ts");
+    const result = await claim(api, run.id, "w");
+    expect(result).toMatchObject({
+      claimed: false,
+      reason: expect.stringMatching(/stale claim: the run was COMPLETED/),
+    });
+    const after = api.runs.get(run.id);
+    expect(after?.state).toMatchObject({ type: "COMPLETED", name: "Completed", data: { storage_key: "k" } });
+    // and through dispatch: the run is skipped, nothing is submitted
+    api.runs.get(run.id)!.state_type = "SCHEDULED"; // a stale read: dispatch believes it is Scheduled
+    api.runs.get(run.id)!.state = { ...after!.state!, type: "SCHEDULED" };
+    const realRead = api.readFlowRun.bind(api);
+    api.readFlowRun = async (id) => {
+      const r = await realRead(id);
+      api.runs.get(run.id)!.state = after!.state; // finished again right after the read
+      api.runs.get(run.id)!.state_type = "COMPLETED";
+      return r;
+    };
+    expect((await dispatch(msg, deps)).outcome).toBe("skipped");
+    expect(backend.submits).toHaveLength(0);
+    expect(api.runs.get(run.id)?.state_type).toBe("COMPLETED");
+  });
+});

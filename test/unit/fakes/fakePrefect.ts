@@ -1,7 +1,9 @@
 /**
  * A small in-memory fake of the PrefectApi port, with the few orchestration rules the use cases
- * depend on (contract §2.4): a PENDING proposal from PENDING/RUNNING/CANCELLING aborts; a repeated
- * transition id is rejected with the current state; non-forced proposals over a terminal state abort.
+ * depend on (contract §2.4, checked against 3.9.1): a PENDING proposal from PENDING/RUNNING/
+ * CANCELLING/CANCELLED aborts (but is ACCEPTED from Completed/Failed/Crashed); a repeated transition
+ * id is rejected with the current state; Crashed/Cancelling/Paused over a terminal state abort;
+ * SCHEDULED→PENDING copies `scheduled_time`.
  * It is not Prefect — the e2e suites run against the real server.
  */
 import { randomUUID } from "node:crypto";
@@ -15,6 +17,7 @@ import {
   type JsonObject,
   type LogCreate,
   type OrchestrationResult,
+  type State,
   type StateCreate,
   TERMINAL_STATES,
   type WorkerFlowRunResponse,
@@ -27,6 +30,7 @@ export class FakePrefect implements PrefectApi {
   flows = new Map<string, Flow>();
   pools = new Map<string, WorkPool>();
   calls: string[] = [];
+  history = new Map<string, State[]>();
   heartbeats: { pool: string; name: string; interval: number }[] = [];
   logs: LogCreate[] = [];
   now: () => Date = () => new Date();
@@ -173,12 +177,16 @@ export class FakePrefect implements PrefectApi {
         current.state_details.transition_id === proposed.state_details?.transition_id
       )
         return { status: "REJECT", details: { type: "reject_details" }, state: current };
-      if (current && TERMINAL_STATES.has(current.type))
+      if (
+        current &&
+        TERMINAL_STATES.has(current.type) &&
+        ["CRASHED", "CANCELLING", "PAUSED"].includes(proposed.type)
+      )
         return abort(`Run is already in terminal state ${current.type}.`);
       if (
         proposed.type === "PENDING" &&
         current &&
-        ["PENDING", "RUNNING", "CANCELLING"].includes(current.type) &&
+        ["PENDING", "RUNNING", "CANCELLING", "CANCELLED"].includes(current.type) &&
         !(current.type === "PENDING" && proposed.name !== "Pending" && proposed.name !== current.name)
       )
         return abort(`This run is in a ${current.type} state and cannot transition to a PENDING state.`);
@@ -189,12 +197,23 @@ export class FakePrefect implements PrefectApi {
       name: proposed.name ?? proposed.type,
       message: proposed.message ?? null,
       timestamp: this.now().toISOString(),
+      data: proposed.data ?? null,
       state_details: { ...proposed.state_details },
     };
+    if (!force && proposed.type === "PENDING" && current?.type === "SCHEDULED")
+      state.state_details.scheduled_time = current.state_details?.scheduled_time ?? null;
+    if (current && !this.history.has(id)) this.history.set(id, [current]);
+    const past = this.history.get(id) ?? [];
+    past.push(state);
+    this.history.set(id, past);
     run.state = state;
     run.state_type = state.type;
     run.state_name = state.name;
     return { status: "ACCEPT", details: { type: "accept_details" }, state };
+  }
+  async readFlowRunStates(id: string): Promise<State[]> {
+    this.calls.push(`readFlowRunStates ${id}`);
+    return structuredClone(this.history.get(id) ?? []);
   }
   async setInfrastructurePid(id: string, pid: string) {
     this.calls.push(`setInfrastructurePid ${id}`);

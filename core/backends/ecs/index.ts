@@ -1,0 +1,276 @@
+/**
+ * @module
+ * The ECS backend: serves `ecs` pools like Prefect's ECS worker, without a worker.
+ *
+ * - `prepare` (pure) turns the rendered job configuration into an {@link EcsRequest}: the
+ *   content-addressed task-definition spec (or the linked ARN), the RunTask request, cluster,
+ *   orchestration container, credentials, logs settings and the spec hash.
+ * - `submit` finds or registers the task definition (single flight per hash), resolves `awsvpc`
+ *   networking, calls RunTask with the claim's `clientToken` and returns `<cluster>::<taskArn>`.
+ * - `inspect` = DescribeTasks, `kill` = StopTask.
+ */
+import type { Task } from "@aws-sdk/client-ecs";
+import {
+  InfrastructureNotFoundError,
+  InvalidJobConfigurationError,
+  SubmitError,
+  TransientError,
+} from "../../errors.ts";
+import type { JobConfiguration } from "../../job/types.ts";
+import {
+  type Backend,
+  type BackendContext,
+  type InfraStatus,
+  type Logger,
+  silentLogger,
+} from "../../ports.ts";
+import {
+  awsErrorShape,
+  classifyAwsError,
+  classifyRunTaskError,
+  classifyRunTaskFailure,
+  THROTTLE_RETRY_SECONDS,
+} from "./classify.ts";
+import { isPlainObject, type PlainObject, plain } from "./config.ts";
+import { resolveNetwork } from "./network.ts";
+import { formatPid, parsePid, regionOfArn } from "./pid.ts";
+import type { AwsCredentialsData, EcsApi, EcsApiFactory, RunTaskRequest } from "./port.ts";
+import { TaskDefinitionRegistry } from "./registry.ts";
+import { type EcsRequest, prepareEcsRequest, STOP_REASON } from "./request.ts";
+import { composeRunTask } from "./runTask.ts";
+import { validateTaskDefinition } from "./spec.ts";
+import { taskStatus } from "./status.ts";
+
+export { DEFAULT_TAIL_EVENTS, ecsCrashLogTail } from "./crashLogs.ts";
+export { samePid } from "./pid.ts";
+export {
+  DEFAULT_IMAGE,
+  type EcsRequest,
+  type EcsTaskDefinitionPlan,
+  prepareEcsRequest,
+  STOP_REASON,
+} from "./request.ts";
+export { SPEC_HASH_TAG } from "./spec.ts";
+export { type EcsTaskEvent, EcsTaskStateDetail, interpretEcsTaskEvent } from "./taskEvents.ts";
+
+export interface EcsBackendOptions {
+  /** The AWS port for a pool's rendered `aws_credentials` (null → the function's own identity). */
+  ecsApiFor: EcsApiFactory;
+  defaults?: {
+    /** Cluster for pools that set none (else the account's default cluster). */
+    cluster?: string;
+    /** Secrets Manager ARN of the Prefect API key, for pools whose template sets none. */
+    prefectApiKeySecretArn?: string;
+    /** Secrets Manager ARN of the Prefect API auth string, likewise. */
+    prefectAuthStringSecretArn?: string;
+    /** Image when neither template nor `image` sets one (default {@link DEFAULT_IMAGE}). */
+    image?: string;
+  };
+  logger?: Logger;
+  /** Waits between in-process retries (default: a timer; tests pass a no-op). */
+  sleep?(ms: number): Promise<void>;
+  random?(): number;
+  /** RegisterTaskDefinition attempts (default 4) and RunTask attempts on throttling/5xx (default 3). */
+  registerAttempts?: number;
+  runTaskAttempts?: number;
+}
+
+const MAX_REMEMBERED = 1000;
+
+export class EcsBackend implements Backend<EcsRequest> {
+  readonly type = "ecs";
+  private readonly logger: Logger;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly registry: TaskDefinitionRegistry;
+  /** taskArn → what submit knew (credentials, container), for inspect in a warm process. */
+  private readonly known = new Map<
+    string,
+    { credentials: AwsCredentialsData | null; containerName: string }
+  >();
+
+  constructor(private readonly options: EcsBackendOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.registry = new TaskDefinitionRegistry({
+      logger: this.logger,
+      sleep: this.sleep,
+      random: options.random,
+      registerAttempts: options.registerAttempts,
+    });
+  }
+
+  prepare(config: JobConfiguration, ctx: BackendContext): EcsRequest {
+    return prepareEcsRequest(config, ctx, {
+      defaults: this.options.defaults,
+      logger: this.logger,
+      regionOf: (credentials) => this.options.ecsApiFor(credentials).region,
+    });
+  }
+
+  async submit(request: EcsRequest, token: string, ctx: BackendContext): Promise<{ pid: string }> {
+    const api = this.options.ecsApiFor(request.credentials);
+    let runTask: PlainObject;
+    let containerName: string;
+    let networkMode: unknown;
+    const plan = request.taskDefinition;
+    if (plan.kind === "arn") {
+      const td = await this.describeLinked(api, plan.arn);
+      validateTaskDefinition(td, {
+        configureCloudwatchLogs: request.configureCloudwatchLogs,
+        launchType: request.runTaskInput.template.launchType,
+        capacityProviderStrategy: request.runTaskInput.template.capacityProviderStrategy,
+      });
+      const composed = composeRunTask(request.runTaskInput, {
+        taskDefinitionArn: plan.arn,
+        requiresCompatibilities: td.requiresCompatibilities,
+        containerDefinitions: td.containerDefinitions,
+      });
+      runTask = composed.request;
+      containerName = composed.containerName;
+      networkMode = td.networkMode;
+    } else {
+      const td = await this.registry.resolve(api, {
+        spec: plan.spec as unknown as PlainObject,
+        family: plan.family,
+        hash: plan.hash,
+      });
+      runTask = { ...(structuredClone(request.runTask) as unknown as PlainObject) };
+      runTask.taskDefinition = td.taskDefinitionArn ?? "";
+      containerName = request.containerName ?? "prefect";
+      networkMode = plan.spec.networkMode;
+    }
+    const network = await resolveNetwork(api, {
+      networkMode,
+      templateHasNetworkConfiguration: Boolean(runTask.networkConfiguration),
+      vpcId: request.network.vpcId,
+      networkConfiguration: request.network.configuration,
+    });
+    if (network) runTask.networkConfiguration = network;
+    runTask.clientToken = token;
+
+    const task = await this.runTask(api, runTask as unknown as RunTaskRequest, request);
+    const cluster =
+      typeof runTask.cluster === "string" && runTask.cluster ? runTask.cluster : task.clusterArn;
+    const pid = formatPid(cluster ?? "default", task.taskArn ?? "");
+    this.remember(task.taskArn ?? "", { credentials: request.credentials, containerName });
+    this.logger.info("Created ECS task", {
+      flowRunId: ctx.flowRun.id,
+      taskArn: task.taskArn,
+      taskDefinitionArn: runTask.taskDefinition,
+    });
+    return { pid };
+  }
+
+  private async describeLinked(api: EcsApi, arn: string) {
+    let found: Awaited<ReturnType<EcsApi["describeTaskDefinition"]>>;
+    try {
+      found = await api.describeTaskDefinition(arn);
+    } catch (error) {
+      throw classifyAwsError(error, `Failed to describe ECS task definition '${arn}'`);
+    }
+    if (!found)
+      throw new InvalidJobConfigurationError(
+        `task_definition_arn: Task definition '${arn}' was not found. Check the ARN and the region.`,
+      );
+    if (found.taskDefinition.status && found.taskDefinition.status !== "ACTIVE")
+      throw new InvalidJobConfigurationError(
+        "task_definition_arn: Failed to run ECS task, the task definition is inactive. Re-register the task definition or remove the `task_definition_arn` from your work pool configuration to allow pushpool to register a new task definition automatically.",
+      );
+    return found.taskDefinition;
+  }
+
+  private async runTask(api: EcsApi, runTask: RunTaskRequest, request: EcsRequest): Promise<Task> {
+    const attempts = this.options.runTaskAttempts ?? 3;
+    const random = this.options.random ?? Math.random;
+    const context = {
+      cluster: runTask.cluster,
+      launchType: runTask.launchType,
+      configureCloudwatchLogs: request.configureCloudwatchLogs,
+      executionRoleArn: request.executionRoleArn,
+      linkedTaskDefinition: request.taskDefinition.kind === "arn",
+    };
+    for (let attempt = 1; ; attempt++) {
+      let out: Awaited<ReturnType<EcsApi["runTask"]>>;
+      try {
+        out = await api.runTask(runTask);
+      } catch (error) {
+        const classified = classifyRunTaskError(error, context);
+        const quick =
+          classified instanceof TransientError &&
+          (classified.retryAfterSeconds ?? 0) <= THROTTLE_RETRY_SECONDS &&
+          attempt < attempts;
+        if (!quick) throw classified;
+        this.logger.warn("retrying RunTask", { attempt, reason: awsErrorShape(error).message });
+        await this.sleep(1000 + random() * 3000);
+        continue;
+      }
+      const failure = out.failures?.[0];
+      if (failure) throw classifyRunTaskFailure(failure);
+      const task = out.tasks?.[0];
+      if (!task?.taskArn)
+        throw new SubmitError("Failed to run ECS task: no tasks or failures were returned.");
+      return task;
+    }
+  }
+
+  async inspect(pid: string, _ctx?: BackendContext): Promise<InfraStatus> {
+    const parsed = parsePid(pid);
+    if (!parsed) return { state: "gone", reason: `'${pid}' is not an ECS task pid.` };
+    const known = this.known.get(parsed.taskArn);
+    const api = this.options.ecsApiFor(known ? known.credentials : regionOnly(parsed.taskArn));
+    let out: Awaited<ReturnType<EcsApi["describeTasks"]>>;
+    try {
+      out = await api.describeTasks(parsed.cluster, [parsed.taskArn]);
+    } catch (error) {
+      if (awsErrorShape(error).name === "ClusterNotFoundException")
+        return { state: "gone", reason: `ECS cluster '${parsed.cluster}' not found.` };
+      throw classifyAwsError(error, "Failed to describe ECS task");
+    }
+    const task = out.tasks?.find((t) => t.taskArn === parsed.taskArn) ?? out.tasks?.[0];
+    if (!task) {
+      const why = out.failures?.[0]?.reason;
+      return {
+        state: "gone",
+        reason: `ECS task ${parsed.taskArn} not found in cluster ${parsed.cluster}${why ? ` (${why})` : ""}.`,
+      };
+    }
+    return taskStatus(task, known?.containerName ?? null);
+  }
+
+  async kill(pid: string, config: JobConfiguration, _graceSeconds: number): Promise<void> {
+    const parsed = parsePid(pid);
+    if (!parsed) throw new InfrastructureNotFoundError(`'${pid}' is not an ECS task pid.`);
+    const configured = Object.hasOwn(config, "aws_credentials") ? config.aws_credentials : undefined;
+    const credentials = isPlainObject(configured)
+      ? (plain(configured) as AwsCredentialsData)
+      : (this.known.get(parsed.taskArn)?.credentials ?? regionOnly(parsed.taskArn));
+    const api = this.options.ecsApiFor(credentials);
+    try {
+      await api.stopTask(parsed.cluster, parsed.taskArn, STOP_REASON);
+    } catch (error) {
+      const name = awsErrorShape(error).name;
+      if (name === "InvalidParameterException" || name === "ClusterNotFoundException")
+        throw new InfrastructureNotFoundError(
+          `ECS task '${parsed.taskArn}' not found in cluster '${parsed.cluster}'`,
+          { cause: error },
+        );
+      throw classifyAwsError(error, "Failed to stop ECS task");
+    }
+    this.logger.info("Stopped ECS task", { taskArn: parsed.taskArn, cluster: parsed.cluster });
+  }
+
+  private remember(taskArn: string, what: { credentials: AwsCredentialsData | null; containerName: string }) {
+    this.known.delete(taskArn);
+    this.known.set(taskArn, what);
+    if (this.known.size > MAX_REMEMBERED) {
+      const oldest = this.known.keys().next().value;
+      if (oldest !== undefined) this.known.delete(oldest);
+    }
+  }
+}
+
+/** Credentials that only pin the region of an ARN (the function's own identity, right region). */
+function regionOnly(arn: string): AwsCredentialsData | null {
+  const region = regionOfArn(arn);
+  return region ? { region_name: region } : null;
+}

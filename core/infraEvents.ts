@@ -1,0 +1,186 @@
+/**
+ * @module
+ * Infrastructure state events (the fast path; reconcile is the fallback). A cloud adapter turns
+ * its event into an {@link InfraEvent} (ECS: core/backends/ecs/taskEvents.ts), then:
+ *
+ * - provisioning → propose PENDING named `InfrastructurePending` ("ECS task is pending.") when the
+ *   run is Pending with this infrastructure as its pid. When the dispatcher died between starting
+ *   the task and recording its pid, the pid is adopted first (only for our own claim, and only for
+ *   a task created after that claim), so the run does not stay Pending without a pid.
+ * - stopped → {@link reportExit} (Crashed on a non-zero or missing exit code, or on exit 0 before
+ *   the flow started). When that crashes the run, the diagnosis goes to the run's logs, and for a
+ *   run that never reached Running the tail of the container's log too.
+ *
+ * Never proposes over a terminal, paused or cancelling state.
+ */
+import { randomUUID } from "node:crypto";
+import type { Deps } from "./context.ts";
+import { describeError, PrefectApiError } from "./errors.ts";
+import type { Logger } from "./ports.ts";
+import type { FlowRun, LogCreate } from "./prefect/types.ts";
+import { reportExit } from "./report.ts";
+import { isOwnClaim } from "./states.ts";
+
+export type InfraPhase = "provisioning" | "starting" | "running" | "stopping" | "stopped";
+
+/** A cloud-neutral infrastructure event. */
+export interface InfraEvent {
+  /** Backend type that produced it (`ecs`). */
+  source: string;
+  flowRunId: string;
+  /** The pid in the backend's format. */
+  pid: string;
+  /** Other spellings of the same pid (ECS: cluster name instead of ARN). */
+  altPids: string[];
+  phase: InfraPhase;
+  /** The cloud's own status word (ECS lastStatus). */
+  status: string;
+  /** When the infrastructure was created (ISO), if known. */
+  createdAt: string | null;
+  /** For stopped infrastructure: the orchestration container's exit. */
+  exit: { exitCode: number | null; reason: string } | null;
+  /** The cloud's own crash verdict (ECS: Prefect's observer rules). */
+  crashed: boolean;
+  /** An explanation for the run's logs. */
+  diagnosis: { level: "error" | "warning"; text: string } | null;
+}
+
+export interface InfraEventDeps extends Pick<Deps, "api"> {
+  logger: Logger;
+  /** The tail of the orchestration container's log (ECS: CloudWatch), forwarded on a pre-Running crash. */
+  logs?: { tail(event: InfraEvent): Promise<string[]> };
+}
+
+export type InfraEventOutcome =
+  | { outcome: "pending"; adopted: boolean }
+  | { outcome: "crashed"; forwardedLines: number }
+  | { outcome: "ignored"; reason: string };
+
+const LOGGER_NAME = "pushpool.infrastructure";
+/** Tolerance between the claim's timestamp and the task's creation when adopting a pid. */
+const ADOPT_SKEW_MS = 60_000;
+
+/** True when `recorded` names the event's infrastructure (tolerant of ECS cluster name vs ARN). */
+export function pidMatches(recorded: string, event: Pick<InfraEvent, "pid" | "altPids">): boolean {
+  if (recorded === event.pid || event.altPids.includes(recorded)) return true;
+  const tail = (pid: string) => (pid.includes("::") ? pid.slice(pid.indexOf("::") + 2) : null);
+  const a = tail(recorded);
+  return a !== null && a === tail(event.pid);
+}
+
+/** Applies one infrastructure event to its flow run. */
+export async function handleInfraEvent(event: InfraEvent, deps: InfraEventDeps): Promise<InfraEventOutcome> {
+  if (event.phase === "provisioning") return await markPending(event, deps);
+  if (event.phase === "stopped" && event.exit) return await reportStopped(event, deps);
+  return { outcome: "ignored", reason: `phase ${event.phase}` };
+}
+
+async function markPending(event: InfraEvent, deps: InfraEventDeps): Promise<InfraEventOutcome> {
+  const run = await deps.api.readFlowRun(event.flowRunId);
+  const state = run?.state;
+  if (!run || !state) return { outcome: "ignored", reason: "flow run not found" };
+  if (state.type !== "PENDING") return { outcome: "ignored", reason: `run is ${state.type}` };
+  let adopted = false;
+  if (run.infrastructure_pid) {
+    if (!pidMatches(run.infrastructure_pid, event))
+      return { outcome: "ignored", reason: "the run's pid names other infrastructure" };
+  } else {
+    if (!isOwnClaim(run) || !createdAfterClaim(event, run))
+      return { outcome: "ignored", reason: "no pid recorded for this claim" };
+    await deps.api.setInfrastructurePid(run.id, event.pid);
+    adopted = true;
+    deps.logger.warn("adopted the pid of infrastructure the dispatcher did not record", {
+      flowRunId: run.id,
+      pid: event.pid,
+    });
+  }
+  if (state.name === "InfrastructurePending")
+    return { outcome: "ignored", reason: "already InfrastructurePending" };
+  const label = event.source === "ecs" ? "ECS task" : "Infrastructure";
+  try {
+    const result = await deps.api.setState(run.id, {
+      type: "PENDING",
+      name: "InfrastructurePending",
+      message: `${label} is ${event.status.toLowerCase()}.`,
+      state_details: { flow_run_id: run.id, transition_id: randomUUID() },
+    });
+    if (result.status !== "ACCEPT")
+      return {
+        outcome: "ignored",
+        reason: `server answered ${result.status}: ${result.details.reason ?? ""}`,
+      };
+  } catch (error) {
+    if (error instanceof PrefectApiError && error.status === 404)
+      return { outcome: "ignored", reason: "flow run not found" };
+    throw error;
+  }
+  return { outcome: "pending", adopted };
+}
+
+function createdAfterClaim(event: InfraEvent, run: FlowRun): boolean {
+  const created = Date.parse(event.createdAt ?? "");
+  const claimed = Date.parse(run.state?.timestamp ?? "");
+  if (!Number.isFinite(created) || !Number.isFinite(claimed)) return false;
+  return created >= claimed - ADOPT_SKEW_MS;
+}
+
+async function reportStopped(event: InfraEvent, deps: InfraEventDeps): Promise<InfraEventOutcome> {
+  const exit = event.exit;
+  if (!exit) return { outcome: "ignored", reason: "no exit" };
+  const run = await deps.api.readFlowRun(event.flowRunId);
+  if (!run?.state) return { outcome: "ignored", reason: "flow run not found" };
+  const recorded = run.infrastructure_pid;
+  const pid = recorded && pidMatches(recorded, event) ? recorded : event.pid;
+  const neverRan = !run.start_time && run.state.type !== "RUNNING";
+  const outcome = await reportExit(
+    { flowRunId: run.id, pid, exitCode: exit.exitCode, reason: exit.reason },
+    { api: deps.api, logger: deps.logger },
+  );
+  if (outcome !== "crashed") return { outcome: "ignored", reason: "run left as it is" };
+  const forwarded = await forwardLogs(event, run.id, neverRan, deps);
+  return { outcome: "crashed", forwardedLines: forwarded };
+}
+
+async function forwardLogs(
+  event: InfraEvent,
+  flowRunId: string,
+  neverRan: boolean,
+  deps: InfraEventDeps,
+): Promise<number> {
+  const now = new Date().toISOString();
+  const entries: LogCreate[] = [];
+  if (event.diagnosis)
+    entries.push({
+      name: LOGGER_NAME,
+      level: event.diagnosis.level === "error" ? 40 : 30,
+      message: event.diagnosis.text,
+      timestamp: now,
+      flow_run_id: flowRunId,
+    });
+  let lines: string[] = [];
+  if (neverRan && deps.logs) {
+    try {
+      lines = await deps.logs.tail(event);
+    } catch (error) {
+      deps.logger.warn("could not read the container log", { flowRunId, error: describeError(error) });
+    }
+    if (lines.length > 0)
+      entries.push({
+        name: LOGGER_NAME,
+        level: 20,
+        message: `Last ${lines.length} line(s) of the container log before the crash:`,
+        timestamp: now,
+        flow_run_id: flowRunId,
+      });
+    for (const line of lines)
+      entries.push({ name: LOGGER_NAME, level: 20, message: line, timestamp: now, flow_run_id: flowRunId });
+  }
+  if (entries.length === 0) return 0;
+  try {
+    await deps.api.createLogs(entries);
+  } catch (error) {
+    deps.logger.warn("could not forward crash logs", { flowRunId, error: describeError(error) });
+    return 0;
+  }
+  return lines.length;
+}
