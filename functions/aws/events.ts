@@ -1,0 +1,86 @@
+/**
+ * @module
+ * Lambda handler for ECS task state changes: an EventBridge rule
+ * (`source: [aws.ecs], detail-type: [ECS Task State Change]`, optionally `detail.clusterArn`)
+ * targets an SQS queue whose event source mapping (ReportBatchItemFailures) invokes this function.
+ * Each record → the ECS backend's interpretation (core/backends/ecs/taskEvents.ts) → core
+ * handleInfraEvent: InfrastructurePending while provisioning, Crashed with the exit-code explanation
+ * and the log tail when the task stopped badly.
+ *
+ * Dropped with a log line (acknowledged): malformed records, events of tasks pushpool did not start
+ * (`startedBy` not `pushpool/<flowRunId>`), and tasks in clusters outside `PUSHPOOL_ECS_CLUSTERS`.
+ * A retryable failure (Prefect or AWS unavailable) is a batch item failure (redelivered).
+ *
+ * Export: `handler` (functions/aws/events.handler).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { ecsCrashLogTail } from "../../core/backends/ecs/crashLogs.ts";
+import { type EcsTaskEvent, interpretEcsTaskEvent } from "../../core/backends/ecs/taskEvents.ts";
+import { describeError, isRetryable } from "../../core/errors.ts";
+import { handleInfraEvent } from "../../core/infraEvents.ts";
+import { ecsTaskStateChange } from "./envelope.ts";
+import { type AwsRuntime, runtime, servesCluster } from "./wiring.ts";
+
+export function makeEventsHandler(getRuntime: () => Promise<AwsRuntime> = runtime) {
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    const rt = await getRuntime();
+    rt.logger.withContext(context);
+    const processor = new BatchProcessor(EventType.SQS);
+    return await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, rt), processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  };
+}
+
+async function handleRecord(record: SQSRecord, rt: AwsRuntime): Promise<void> {
+  const { logger, deps } = rt;
+  const ids: Record<string, unknown> = { messageId: record.messageId };
+  let task: EcsTaskEvent | null;
+  let region: string | undefined;
+  try {
+    const envelope = ecsTaskStateChange(record);
+    region = envelope.region;
+    ids.eventId = envelope.id;
+    task = interpretEcsTaskEvent(envelope.detail);
+    if (!task) {
+      logger.info("task event dropped: task not started by pushpool", {
+        ...ids,
+        taskArn: envelope.detail.taskArn,
+      });
+      return;
+    }
+  } catch (error) {
+    logger.error("task event record dropped", { ...ids, reason: describeError(error) });
+    return;
+  }
+  Object.assign(ids, { flowRunId: task.flowRunId, taskArn: task.taskArn, status: task.status });
+  if (!servesCluster(rt.clusters, task.clusterArn)) {
+    logger.info("task event dropped: cluster not served here", { ...ids, cluster: task.clusterArn });
+    return;
+  }
+  const api = rt.ecsApiFor(region ? { region_name: region } : null);
+  const current = task;
+  try {
+    const outcome = await handleInfraEvent(current, {
+      api: deps.api,
+      logger,
+      logs: { tail: () => ecsCrashLogTail(api, current) },
+    });
+    logger.info("task event handled", { ...ids, ...outcome });
+  } catch (error) {
+    if (isRetryable(error) || !isOurs(error)) {
+      logger.warn("task event failed; SQS will redeliver it", { ...ids, reason: describeError(error) });
+      throw error;
+    }
+    logger.error("task event dropped", { ...ids, reason: describeError(error) });
+  }
+}
+
+/** One of pushpool's own errors (they say whether retrying helps); anything else is retried. */
+function isOurs(error: unknown): boolean {
+  return error instanceof Error && "retryable" in error;
+}
+
+export const handler = makeEventsHandler();

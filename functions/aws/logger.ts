@@ -1,0 +1,41 @@
+/**
+ * @module
+ * The functions' logger: Powertools Logger (structured JSON with the Lambda context), wrapped by
+ * core's redactor so that no configured secret (Prefect API key, auth string, webhook secrets) and
+ * no credential-looking field ever reaches CloudWatch.
+ */
+import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
+import type { Context } from "aws-lambda";
+import type { Logger } from "../../core/ports.ts";
+import { createRedactor, redactingLogger } from "../../core/redact.ts";
+
+export interface FunctionLogger extends Logger {
+  /** Adds the Lambda request id and function name to the following lines. */
+  withContext(context: Context | undefined): void;
+}
+
+/** A redacting Powertools logger (level from POWERTOOLS_LOG_LEVEL, service from POWERTOOLS_SERVICE_NAME). */
+export function functionLogger(
+  secrets: readonly (string | undefined)[],
+  options: { serviceName?: string } = {},
+): FunctionLogger {
+  const powertools = new PowertoolsLogger({
+    serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? "pushpool",
+  });
+  const logger = redactingLogger(fromPowertools(powertools), createRedactor(secrets));
+  return {
+    ...logger,
+    withContext(context) {
+      if (context) powertools.addContext(context);
+    },
+  };
+}
+
+function fromPowertools(p: PowertoolsLogger): Logger {
+  return {
+    debug: (m, f) => p.debug(m, { ...f }),
+    info: (m, f) => p.info(m, { ...f }),
+    warn: (m, f) => p.warn(m, { ...f }),
+    error: (m, f) => p.error(m, { ...f }),
+  };
+}

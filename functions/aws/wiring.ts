@@ -1,0 +1,149 @@
+/**
+ * @module
+ * Builds the core {@link Deps} once per cold start, from the function's environment:
+ * secrets (./secrets.ts) → core config → Prefect client, ECS backend, SQS dispatch queue. Only
+ * cheap objects are made here; SDK clients for ECS/EC2/Logs are created on first use per pool
+ * credentials, and each handler awaits {@link runtime} on its first invocation (not at import).
+ *
+ * Environment (all handlers): `PREFECT_API_URL` (+ `PREFECT_API_KEY` / `PREFECT_API_AUTH_STRING`
+ * or their `*_SECRET_ARN` / `*_SSM_PARAMETER` references), `PUSHPOOL_POOLS`, `PUSHPOOL_WORKER_NAME`,
+ * `PUSHPOOL_TICK_SECONDS`, `PUSHPOOL_HORIZON_SECONDS`, `PUSHPOOL_LEAD_SECONDS`,
+ * `PUSHPOOL_START_TIMEOUT_SECONDS`, `PUSHPOOL_CONTAINER_API_URL` (core/config.ts), and:
+ * - `PUSHPOOL_QUEUE_URL` — the SQS dispatch queue (required by dispatch, tick, webhook);
+ * - `PUSHPOOL_ECS_CLUSTER` — default cluster when a pool's template names none;
+ * - `PUSHPOOL_ECS_CLUSTERS` — comma list of cluster names/ARNs whose task events are ours (events;
+ *   default: `PUSHPOOL_ECS_CLUSTER` if set, else any cluster);
+ * - `AWS_REGION`, `AWS_ENDPOINT_URL` (optional, e.g. moto) — read by the SDK clients.
+ */
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { EcsBackend } from "../../core/backends/ecs/index.ts";
+import type { EcsApiFactory } from "../../core/backends/ecs/port.ts";
+import { type Config, containerBaseEnv, loadConfig } from "../../core/config.ts";
+import { DEFAULT_LEAD_SECONDS, type Deps, type Faults } from "../../core/context.ts";
+import { ConfigError } from "../../core/errors.ts";
+import { type Backend, type Clock, type Queue, systemClock } from "../../core/ports.ts";
+import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
+import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
+import { ecsApiFactory } from "./ecsApi.ts";
+import { type FunctionLogger, functionLogger } from "./logger.ts";
+import { SqsQueue } from "./queue.ts";
+import { resolveSecrets, SECRET_ENV_NAMES, secretValues } from "./secrets.ts";
+
+type Env = Record<string, string | undefined>;
+
+export interface AwsRuntime {
+  deps: Deps;
+  config: Config;
+  /** The environment with secrets resolved (never log it). */
+  env: Env;
+  logger: FunctionLogger;
+  ecsApiFor: EcsApiFactory;
+  /** Cluster names/ARNs whose task events this deployment handles; empty = any. */
+  clusters: string[];
+}
+
+export interface RuntimeOptions {
+  env?: Env;
+  faults?: Faults;
+  clock?: Clock;
+  ecsApiFor?: EcsApiFactory;
+  /** Replaces the SQS queue (tests of handlers that must not enqueue). */
+  queue?: Queue;
+}
+
+export async function createRuntime(options: RuntimeOptions = {}): Promise<AwsRuntime> {
+  const env = await resolveSecrets(options.env ?? process.env);
+  const logger = functionLogger(secretValues(env));
+  const config = loadConfig(env);
+  const api = prefectClientFromEnv(env, { logger });
+  const ecsApiFor = options.ecsApiFor ?? ecsApiFactory({ env });
+  const cluster = blank(env.PUSHPOOL_ECS_CLUSTER);
+  const ecs = new EcsBackend({
+    ecsApiFor,
+    logger,
+    defaults: {
+      cluster,
+      prefectApiKeySecretArn: blank(env.PUSHPOOL_PREFECT_API_KEY_SECRET_ARN),
+      prefectAuthStringSecretArn: blank(env.PUSHPOOL_PREFECT_AUTH_STRING_SECRET_ARN),
+    },
+  });
+  const deps: Deps = {
+    api,
+    backends: new Map<string, Backend>([["ecs", ecs as Backend]]),
+    queue: options.queue ?? lazyQueue(env),
+    clock: options.clock ?? systemClock,
+    logger,
+    workerName: config.workerName,
+    containerEnv: containerBaseEnv(config),
+    processEnv: withoutSecrets(env),
+    prefectVersion: PUSHPOOL_VERSION,
+    leadSeconds: (type) => config.leadSeconds ?? DEFAULT_LEAD_SECONDS[type] ?? 30,
+    startTimeoutSeconds: config.startTimeoutSeconds,
+    faults: options.faults,
+  };
+  const listed = (env.PUSHPOOL_ECS_CLUSTERS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const clusters = listed.length ? listed : cluster ? [cluster] : [];
+  return { deps, config, env, logger, ecsApiFor, clusters };
+}
+
+/** The SQS queue, created on first send (the events handler never needs it). */
+function lazyQueue(env: Env): Queue {
+  let queue: SqsQueue | undefined;
+  return {
+    async send(message, options) {
+      if (!queue) {
+        const url = blank(env.PUSHPOOL_QUEUE_URL);
+        if (!url) throw new ConfigError("PUSHPOOL_QUEUE_URL is not set: the SQS dispatch queue's URL");
+        queue = new SqsQueue(url, new SQSClient({}));
+      }
+      await queue.send(message, options);
+    },
+  };
+}
+
+let current: Promise<AwsRuntime> | undefined;
+
+/**
+ * The runtime of this function instance, built on first use from `process.env`. A failed build is
+ * not cached (the next invocation tries again and reports the same ConfigError).
+ */
+export function runtime(): Promise<AwsRuntime> {
+  if (!current) {
+    const building = createRuntime();
+    current = building;
+    building.catch(() => {
+      if (current === building) current = undefined;
+    });
+  }
+  return current;
+}
+
+/** Tests: forget the cached runtime (the next invocation rebuilds it from `process.env`). */
+export function resetRuntime(): void {
+  current = undefined;
+}
+
+/** Whether an ECS cluster (name or ARN) is one this deployment serves. */
+export function servesCluster(clusters: readonly string[], clusterArn: string): boolean {
+  if (clusters.length === 0) return true;
+  const name = clusterArn.slice(clusterArn.lastIndexOf("/") + 1);
+  return clusters.some((c) => c === clusterArn || c === name);
+}
+
+function blank(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v ? v : undefined;
+}
+
+/** The function role's temporary credentials (Lambda sets them in the environment). */
+const AWS_CREDENTIAL_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+
+/** `{{ $VAR }}` placeholders must not read pushpool's own secrets or the role's credentials. */
+function withoutSecrets(env: Env): Env {
+  const copy = { ...env };
+  for (const name of [...SECRET_ENV_NAMES, ...AWS_CREDENTIAL_ENV]) delete copy[name];
+  return copy;
+}
