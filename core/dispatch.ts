@@ -100,7 +100,11 @@ async function submit(
   deps: Deps,
 ): Promise<DispatchOutcome> {
   const { api, logger } = deps;
-  const ctx: BackendContext = { flowRun: run, pool: { name: target.pool.name, type: target.pool.type } };
+  const ctx: BackendContext = {
+    flowRun: run,
+    pool: { name: target.pool.name, type: target.pool.type },
+    resumed,
+  };
   let pid: string;
   let config: JobConfiguration;
   try {

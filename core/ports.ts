@@ -54,6 +54,11 @@ export interface BackendContext {
   flowRun: FlowRun;
   /** Work pool name and type. */
   pool: { name: string; type: string };
+  /**
+   * True when this submit resumes a claim an earlier delivery made (it may have started the
+   * infrastructure already, then died before recording the pid): look for it before starting more.
+   */
+  resumed?: boolean;
 }
 
 /**

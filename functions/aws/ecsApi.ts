@@ -19,6 +19,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
   StopTaskCommand,
@@ -136,6 +137,16 @@ export class SdkEcsApi implements EcsApi {
   async runTask(request: RunTaskRequest) {
     const out = await this.ecs.send(new RunTaskCommand(request));
     return { tasks: out.tasks, failures: out.failures };
+  }
+
+  async listTasksStartedBy(cluster: string | undefined, startedBy: string) {
+    const statuses = ["RUNNING", "STOPPED"] as const;
+    const pages = await Promise.all(
+      statuses.map((desiredStatus) =>
+        this.ecs.send(new ListTasksCommand({ cluster, startedBy, desiredStatus, maxResults: 100 })),
+      ),
+    );
+    return pages.flatMap((page) => page.taskArns ?? []);
   }
 
   async describeTasks(cluster: string, taskArns: string[]) {

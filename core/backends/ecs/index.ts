@@ -24,6 +24,7 @@ import {
   type Logger,
   silentLogger,
 } from "../../ports.ts";
+import { CLAIM_TOKEN_TAG, findClaimTask } from "./claimTask.ts";
 import {
   awsErrorShape,
   classifyAwsError,
@@ -147,8 +148,17 @@ export class EcsBackend implements Backend<EcsRequest> {
     });
     if (network) runTask.networkConfiguration = network;
     runTask.clientToken = token;
+    const tags = Array.isArray(runTask.tags) ? runTask.tags : [];
+    runTask.tags = [...tags, { key: CLAIM_TOKEN_TAG, value: token }];
 
-    const task = await this.runTask(api, runTask as unknown as RunTaskRequest, request);
+    const adopted = ctx.resumed
+      ? await findClaimTask(api, runTask as unknown as RunTaskRequest, token)
+      : null;
+    if (adopted)
+      this.logger.info("Found the ECS task of this claim; not starting another", {
+        taskArn: adopted.taskArn,
+      });
+    const task = adopted ?? (await this.runTask(api, runTask as unknown as RunTaskRequest, request));
     const cluster =
       typeof runTask.cluster === "string" && runTask.cluster ? runTask.cluster : task.clusterArn;
     const pid = formatPid(cluster ?? "default", task.taskArn ?? "");

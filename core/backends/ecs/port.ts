@@ -32,6 +32,8 @@ export interface EcsApi {
   deregisterTaskDefinition(taskDefinitionArn: string): Promise<void>;
   /** RunTask. */
   runTask(request: RunTaskRequest): Promise<Pick<RunTaskCommandOutput, "tasks" | "failures">>;
+  /** ListTasks(cluster, startedBy) for both desired statuses (RUNNING and STOPPED): task ARNs. */
+  listTasksStartedBy(cluster: string | undefined, startedBy: string): Promise<string[]>;
   /** DescribeTasks(include TAGS). */
   describeTasks(
     cluster: string,

@@ -42,15 +42,14 @@ export async function testRuntime(
 }
 
 /**
- * AWS RunTask is idempotent per `clientToken` (same token → the same task, no new one); moto
- * ignores the token. This wraps the real SDK port with that documented behaviour so the tests can
- * show that pushpool sends the same token when it resubmits a claim. `tokens` records every call.
+ * The real SDK port against moto, recording the `clientToken` of every RunTask call. moto ignores
+ * the token (AWS would return the same task), so "one task per claim" on moto is proven by the
+ * claim protocol itself: a resumed claim adopts the task tagged with its token.
  */
-export function idempotentRunTask(base: EcsApiFactory = ecsApiFactory()): {
+export function recordingRunTask(base: EcsApiFactory = ecsApiFactory()): {
   factory: EcsApiFactory;
   tokens: string[];
 } {
-  const seen = new Map<string, Awaited<ReturnType<EcsApi["runTask"]>>>();
   const tokens: string[] = [];
   const factory: EcsApiFactory = (creds) => {
     const api = base(creds);
@@ -60,18 +59,14 @@ export function idempotentRunTask(base: EcsApiFactory = ecsApiFactory()): {
       registerTaskDefinition: (spec) => api.registerTaskDefinition(spec),
       deregisterTaskDefinition: (arn) => api.deregisterTaskDefinition(arn),
       describeTasks: (cluster, arns) => api.describeTasks(cluster, arns),
+      listTasksStartedBy: (cluster, startedBy) => api.listTasksStartedBy(cluster, startedBy),
       stopTask: (cluster, arn, reason) => api.stopTask(cluster, arn, reason),
       findVpc: (vpcId) => api.findVpc(vpcId),
       listSubnets: (vpcId) => api.listSubnets(vpcId),
       tailLogEvents: (group, stream, limit) => api.tailLogEvents(group, stream, limit),
       async runTask(request: RunTaskRequest) {
         tokens.push(request.clientToken ?? "");
-        const key = request.clientToken;
-        const cached = key ? seen.get(key) : undefined;
-        if (cached) return cached;
-        const out = await api.runTask(request);
-        if (key) seen.set(key, out);
-        return out;
+        return await api.runTask(request);
       },
     };
   };

@@ -19,6 +19,7 @@ export function awsError(name: string, message: string, fault: "client" | "serve
 }
 
 type Op =
+  | "listTasksStartedBy"
   | "describeTaskDefinition"
   | "registerTaskDefinition"
   | "runTask"
@@ -120,11 +121,18 @@ export class FakeEcsApi implements EcsApi {
       lastStatus: "PROVISIONING",
       desiredStatus: "RUNNING",
       startedBy: request.startedBy,
+      tags: request.tags,
+      createdAt: new Date(),
       containers: [],
     };
     this.tasks.set(task.taskArn ?? "", task);
     if (token) this.tokens.set(token, task);
     return { tasks: [structuredClone(task)], failures: [] };
+  }
+
+  async listTasksStartedBy(cluster: string | undefined, startedBy: string) {
+    await this.enter("listTasksStartedBy", { cluster, startedBy });
+    return [...this.tasks.values()].filter((t) => t.startedBy === startedBy).map((t) => t.taskArn ?? "");
   }
 
   async describeTasks(cluster: string, taskArns: string[]) {

@@ -45,6 +45,23 @@ describe("EcsBackend.submit", () => {
     expect(api.tasks.size).toBe(1);
   });
 
+  it("a resumed claim adopts the task its token already started, even where clientToken is ignored", async () => {
+    const { backend, api } = makeBackend();
+    const { config, ctx } = await renderEcs({});
+    const request = backend.prepare(config, ctx);
+    const first = await backend.submit(request, "claim-token-1", ctx);
+    api.tokens.clear(); // behave like moto: no clientToken idempotency
+    const again = await backend.submit(request, "claim-token-1", { ...ctx, resumed: true });
+    expect(again.pid).toBe(first.pid);
+    expect(api.count("runTask")).toBe(1);
+    expect(api.tasks.size).toBe(1);
+    // a new claim (new token) of the same run starts a new task
+    const next = await backend.submit(request, "claim-token-2", { ...ctx, resumed: true });
+    expect(next.pid).not.toBe(first.pid);
+    expect(api.tasks.size).toBe(2);
+    expect(lastRunTask(api).tags).toContainEqual({ key: "pushpool.io/claim-token", value: "claim-token-2" });
+  });
+
   it("task_definition_arn: describes it, registers nothing, runs it", async () => {
     const api = new FakeEcsApi();
     const existing = await api.registerTaskDefinition({
