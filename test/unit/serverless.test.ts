@@ -71,6 +71,8 @@ const STAR_RESOURCE_ACTIONS = new Set([
   "ecs:DeregisterTaskDefinition",
   "ec2:DescribeVpcs",
   "ec2:DescribeSubnets",
+  // ListTasks is scoped by its ecs:cluster condition (asserted below), not by resource ARN.
+  "ecs:ListTasks",
 ]);
 
 // ---- template access --------------------------------------------------------------------------------
@@ -420,6 +422,15 @@ describe("osls package: least-privilege IAM", () => {
       expect(statement, `${owner}: NotAction/NotResource`).not.toHaveProperty("NotAction");
       expect(statement, `${owner}: NotAction/NotResource`).not.toHaveProperty("NotResource");
     }
+  });
+
+  it("lists tasks only in the configured clusters", () => {
+    const listing = allStatements().filter(({ statement }) =>
+      asList(statement.Action).includes("ecs:ListTasks"),
+    );
+    expect(listing.length).toBeGreaterThan(0);
+    for (const { statement } of listing)
+      expect(statement).toHaveProperty(["Condition", "ArnEquals", "ecs:cluster"]);
   });
 
   it('uses Resource "*" only for actions IAM cannot scope', () => {

@@ -351,6 +351,8 @@ function derive(p) {
     statement("TagOnCreate", ["ecs:TagResource"], [...taskArns, ...taskDefinitions], {
       StringEquals: { "ecs:CreateAction": ["RunTask", "RegisterTaskDefinition"] },
     }),
+    // A resumed claim looks for the task it already started (ListTasks by startedBy): only in our clusters.
+    statement("ListClaimTasks", ["ecs:ListTasks"], ["*"], { ArnEquals: { "ecs:cluster": clusterArns } }),
     // DescribeVpcs/DescribeSubnets support no resource-level permissions either.
     statement("FindDefaultNetwork", ["ec2:DescribeVpcs", "ec2:DescribeSubnets"], ["*"]),
   ];
