@@ -37,7 +37,9 @@ export interface Deps {
 
 /** Typical infrastructure start-up per pool type, used as the default dispatch lead. */
 export const DEFAULT_LEAD_SECONDS: Readonly<Record<string, number>> = {
-  process: 3,
+  // A flow process imports Prefect before it can start (~2.5 s alone, 6–15 s when several start at
+  // once on 2 cores — bench/local.bench.ts). The engine waits for the scheduled time, so early is free.
+  process: 15,
   ecs: 45,
   "cloud-run-v2": 20,
   "vertex-ai": 90,

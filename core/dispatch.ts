@@ -105,6 +105,11 @@ async function submit(
     pool: { name: target.pool.name, type: target.pool.type },
     resumed,
   };
+  // Worker attribution labels (cosmetic) go out while the infrastructure starts, not beside the pid
+  // PATCH: two writes to one run at once make SQLite servers answer 503.
+  const labelling = api
+    .updateFlowRunLabels(run.id, workerLabels(deps, target.pool))
+    .catch((e) => logger.warn("could not label flow run", { flowRunId: run.id, error: describeError(e) }));
   let pid: string;
   let config: JobConfiguration;
   try {
@@ -112,19 +117,16 @@ async function submit(
     const request = target.backend.prepare(config, ctx);
     ({ pid } = await target.backend.submit(request, token, ctx));
   } catch (error) {
+    await labelling;
     if (isRetryable(error)) throw error; // redelivered; the claim stays ours and the token the same
     const reason = `Failed to submit flow run to infrastructure: ${describeError(error)}`;
     logger.error("submit failed; run crashed", { flowRunId: run.id, reason });
     await proposeCrashed(api, run.id, reason);
     return { outcome: "crashed", flowRunId: run.id, reason };
   }
+  await labelling;
   await deps.faults?.afterSubmit?.(run.id);
-  await Promise.all([
-    api.setInfrastructurePid(run.id, pid),
-    api
-      .updateFlowRunLabels(run.id, workerLabels(deps, target.pool))
-      .catch((e) => logger.warn("could not label flow run", { flowRunId: run.id, error: describeError(e) })),
-  ]);
+  await api.setInfrastructurePid(run.id, pid);
   logger.info("flow run submitted", { flowRunId: run.id, pid, pool: target.pool.name, resumed });
   return { outcome: "submitted", flowRunId: run.id, pid, resumed };
 }

@@ -31,14 +31,16 @@ export async function tick(options: TickOptions, deps: Deps): Promise<PoolTick[]
 async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise<PoolTick> {
   const now = deps.clock.now();
   try {
-    const [, responses] = await Promise.all([
+    const [, workPool] = await Promise.all([
       deps.api.heartbeat(pool, deps.workerName, Math.max(1, Math.round(options.tickSeconds))),
-      deps.api.getScheduledFlowRuns(pool, {
-        scheduledBefore: new Date(now.getTime() + options.horizonSeconds * 1000),
-      }),
+      deps.api.readWorkPool(pool),
     ]);
-    const poolType = (await poolTypeOf(deps, pool, responses)) ?? "process";
-    const lead = deps.leadSeconds(poolType);
+    const lead = deps.leadSeconds(workPool?.type ?? "process");
+    // Look at least as far ahead as the next tick's window plus the lead, or runs would be seen late.
+    const horizon = Math.max(options.horizonSeconds, options.tickSeconds + TICK_MARGIN_SECONDS + lead);
+    const responses = await deps.api.getScheduledFlowRuns(pool, {
+      scheduledBefore: new Date(now.getTime() + horizon * 1000),
+    });
     const windowEnd = now.getTime() + (options.tickSeconds + TICK_MARGIN_SECONDS) * 1000;
     const due = responses.filter((r) => deliverAt(r, lead, now) < windowEnd);
     await Promise.all(due.map((r) => enqueue(pool, r, lead, now, deps)));
@@ -49,11 +51,6 @@ async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise
     deps.logger.error("tick failed for pool", { pool, error: describeError(error) });
     return { pool, enqueued: 0, error: describeError(error) };
   }
-}
-
-async function poolTypeOf(deps: Deps, pool: string, responses: WorkerFlowRunResponse[]) {
-  if (responses.length === 0) return null;
-  return (await deps.api.readWorkPool(pool))?.type ?? null;
 }
 
 /** Slack for a late or jittery scheduler: runs this close past the next tick are enqueued now. */

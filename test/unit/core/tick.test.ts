@@ -25,6 +25,17 @@ describe("tick", () => {
     expect(byRun.has(nextTick.id)).toBe(false);
   });
 
+  it("looks ahead at least the next tick's window plus the lead, whatever the configured horizon", async () => {
+    const api = new FakePrefect();
+    api.addPool("pool");
+    const dep = api.addDeployment("pool");
+    const { deps, queue, clock } = makeDeps(api, { leadSeconds: () => 45 });
+    const run = api.addRun(dep, new Date(clock.t + 90_000)); // deliver at +45 s: before the next tick
+    await tick({ pools: ["pool"], tickSeconds: 60, horizonSeconds: 10 }, deps);
+    expect(queue.sent.map((s) => (s.message.kind === "dispatch" ? s.message.flowRunId : ""))).toEqual([run.id]);
+    expect(queue.sent[0]?.delaySeconds).toBe(45);
+  });
+
   it("keeps ticking the other pools when one fails", async () => {
     const api = new FakePrefect();
     api.addPool("good");
