@@ -124,8 +124,9 @@ export class PrefectClient implements PrefectApi {
     await this.call("PATCH", `/flow_runs/${enc(flowRunId)}`, { body: { infrastructure_pid: pid } });
   }
 
+  /** Best effort (attribution only): one attempt, no retries, so a burst does not pile up on the server. */
   async updateFlowRunLabels(flowRunId: string, labels: Record<string, string>): Promise<void> {
-    await this.call("PATCH", `/flow_runs/${enc(flowRunId)}/labels`, { body: labels });
+    await this.call("PATCH", `/flow_runs/${enc(flowRunId)}/labels`, { body: labels, maxRetries: 0 });
   }
 
   async createFlowRun(deploymentId: string, body: FlowRunCreate): Promise<FlowRun> {

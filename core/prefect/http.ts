@@ -56,6 +56,8 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   /** Non-2xx statuses returned to the caller instead of thrown (e.g. `[404]`). */
   accept?: readonly number[];
+  /** Retries for this call (default: the client's `maxRetries`); 0 for best-effort writes. */
+  maxRetries?: number;
 }
 
 /** A response: its status and its parsed JSON body (`undefined` when empty). */
@@ -150,7 +152,7 @@ export class PrefectHttp {
         this.report(method, path, status, started);
         const what = describeNetworkError(error);
         const failFast = !this.connected && response === undefined && CONNECT_CODES.has(errorCode(error));
-        if (failFast || retries >= this.maxRetries) {
+        if (failFast || retries >= (options.maxRetries ?? this.maxRetries)) {
           throw new TransientError(this.redact(`Prefect API ${method} ${path}: ${what}`), undefined, {
             cause: error,
           });
@@ -173,7 +175,10 @@ export class PrefectHttp {
       const error = new PrefectApiError(status, method, path, detail);
       if (!RETRYABLE_STATUSES.has(status)) throw error;
       const after = retryAfterSeconds(response.headers.get("retry-after"), this.clock.now());
-      if (retries >= this.maxRetries || (after !== undefined && after * 1000 > this.maxRetryAfterMs)) {
+      if (
+        retries >= (options.maxRetries ?? this.maxRetries) ||
+        (after !== undefined && after * 1000 > this.maxRetryAfterMs)
+      ) {
         const attempts = retries + 1;
         throw new TransientError(`${error.message} (gave up after ${attempts} attempt(s))`, after, {
           cause: error,

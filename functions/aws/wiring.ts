@@ -23,6 +23,7 @@ import { DEFAULT_LEAD_SECONDS, type Deps, type Faults } from "../../core/context
 import { ConfigError } from "../../core/errors.ts";
 import { type Backend, type Clock, type Queue, systemClock } from "../../core/ports.ts";
 import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
+import { withReadCache } from "../../core/prefect/readCache.ts";
 import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
 import { ecsApiFactory } from "./ecsApi.ts";
 import { type FunctionLogger, functionLogger } from "./logger.ts";
@@ -55,7 +56,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<AwsRu
   const env = await resolveSecrets(options.env ?? process.env);
   const logger = functionLogger(secretValues(env));
   const config = loadConfig(env);
-  const api = prefectClientFromEnv(env, { logger });
+  const api = withReadCache(prefectClientFromEnv(env, { logger }), { clock: systemClock });
   const ecsApiFor = options.ecsApiFor ?? ecsApiFactory({ env });
   const cluster = blank(env.PUSHPOOL_ECS_CLUSTER);
   const ecs = new EcsBackend({

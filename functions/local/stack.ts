@@ -13,6 +13,7 @@ import { handleMessage, type MessageOutcome } from "../../core/handleMessage.ts"
 import { type Backend, type Logger, systemClock } from "../../core/ports.ts";
 import type { PrefectApi } from "../../core/prefect/api.ts";
 import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
+import { withReadCache } from "../../core/prefect/readCache.ts";
 import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
 import { type ReconcileResult, reconcile } from "../../core/reconcile.ts";
 import { createRedactor, redactingLogger } from "../../core/redact.ts";
@@ -60,7 +61,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.webhook?.keys.map((k) => k.secret) ?? []),
   ];
   const logger = redactingLogger(options.logger, createRedactor(secrets));
-  const api = options.api ?? prefectClientFromEnv(options.env, { logger });
+  const api =
+    options.api ?? withReadCache(prefectClientFromEnv(options.env, { logger }), { clock: systemClock });
 
   let deps: Deps;
   const backend = new LocalBackend({

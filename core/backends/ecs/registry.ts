@@ -34,6 +34,11 @@ export interface RegistryOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
   random?(): number;
+  /** How long a resolved revision is reused without DescribeTaskDefinition (default 60 s). */
+  resolvedTtlMs?: number;
+  /** Upper bound of the random pause before registering, then looking again (default 400 ms). */
+  registerJitterMs?: number;
+  now?(): number;
 }
 
 /** Errors that mean the spec itself is invalid (it can never register). */
@@ -44,6 +49,8 @@ const RACE_LOOKBACK = 20;
 
 export class TaskDefinitionRegistry {
   private readonly inflight = new WeakMap<EcsApi, Map<string, Promise<TaskDefinition>>>();
+  /** Revisions this warm process resolved recently: a burst pays one DescribeTaskDefinition. */
+  private readonly resolved = new WeakMap<EcsApi, Map<string, { at: number; td: TaskDefinition }>>();
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -55,12 +62,22 @@ export class TaskDefinitionRegistry {
       this.inflight.set(api, perApi);
     }
     const key = `${addressed.family}#${addressed.hash}`;
+    const now = (this.options.now ?? Date.now)();
+    let done = this.resolved.get(api);
+    if (!done) {
+      done = new Map();
+      this.resolved.set(api, done);
+    }
+    const recent = done.get(key);
+    if (recent && now - recent.at < (this.options.resolvedTtlMs ?? 60_000)) return Promise.resolve(recent.td);
     const existing = perApi.get(key);
     if (existing) return existing;
     const map = perApi;
+    const cache = done;
     const promise = this.lookupOrRegister(api, addressed).finally(() => {
       if (map.get(key) === promise) map.delete(key);
     });
+    promise.then((td) => cache.set(key, { at: now, td })).catch(() => undefined);
     map.set(key, promise);
     return promise;
   }
@@ -73,6 +90,15 @@ export class TaskDefinitionRegistry {
         hash: a.hash,
       });
       return latest.taskDefinition;
+    }
+    // Cold instances of one burst all miss together: pause a random moment and look once more,
+    // so usually only the first of them registers (the rest find its revision).
+    const jitter = this.options.registerJitterMs ?? 400;
+    if (jitter > 0) {
+      await this.options.sleep((this.options.random ?? Math.random)() * jitter);
+      const again = await this.describe(api, a.family);
+      if (again && again.taskDefinition.status === "ACTIVE" && hashOf(again.tags) === a.hash)
+        return again.taskDefinition;
     }
     const registered = await this.register(api, a);
     return await this.preferEarlier(api, registered, a);

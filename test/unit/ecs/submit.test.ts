@@ -62,6 +62,19 @@ describe("EcsBackend.submit", () => {
     expect(lastRunTask(api).tags).toContainEqual({ key: "pushpool.io/claim-token", value: "claim-token-2" });
   });
 
+  it("a warm process reuses the revision it resolved: later runs of the spec skip DescribeTaskDefinition", async () => {
+    const { backend, api } = makeBackend();
+    const { config, ctx } = await renderEcs({});
+    const request = backend.prepare(config, ctx);
+    await backend.submit(request, "a", ctx);
+    const describes = api.count("describeTaskDefinition");
+    await backend.submit(request, "b", ctx);
+    await backend.submit(request, "c", ctx);
+    expect(api.count("describeTaskDefinition")).toBe(describes);
+    expect(api.count("registerTaskDefinition")).toBe(1);
+    expect(api.count("runTask")).toBe(3);
+  });
+
   it("task_definition_arn: describes it, registers nothing, runs it", async () => {
     const api = new FakeEcsApi();
     const existing = await api.registerTaskDefinition({
