@@ -32,7 +32,9 @@ describe("tick", () => {
     const { deps, queue, clock } = makeDeps(api, { leadSeconds: () => 45 });
     const run = api.addRun(dep, new Date(clock.t + 90_000)); // deliver at +45 s: before the next tick
     await tick({ pools: ["pool"], tickSeconds: 60, horizonSeconds: 10 }, deps);
-    expect(queue.sent.map((s) => (s.message.kind === "dispatch" ? s.message.flowRunId : ""))).toEqual([run.id]);
+    expect(queue.sent.map((s) => (s.message.kind === "dispatch" ? s.message.flowRunId : ""))).toEqual([
+      run.id,
+    ]);
     expect(queue.sent[0]?.delaySeconds).toBe(45);
   });
 
