@@ -39,6 +39,8 @@ export const ConfigSchema = z.object({
   PUSHPOOL_LEAD_SECONDS: z.coerce.number().nonnegative().optional(),
   /** The Python that runs flows of `process` pools without a command (default `python` on PATH). */
   PUSHPOOL_PYTHON: z.string().min(1).optional(),
+  /** Dispatches per second the Prefect API sustains; larger bursts are delivered earlier (core/tick.ts). */
+  PUSHPOOL_BURST_RATE: z.coerce.number().positive().default(10),
   /** A claim with no infrastructure after this long is resubmitted, then crashed. */
   PUSHPOOL_START_TIMEOUT_SECONDS: seconds(300),
 });
@@ -53,6 +55,7 @@ export interface Config {
   leadSeconds?: number;
   startTimeoutSeconds: number;
   python?: string;
+  burstRate: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -70,6 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     leadSeconds: c.PUSHPOOL_LEAD_SECONDS,
     startTimeoutSeconds: c.PUSHPOOL_START_TIMEOUT_SECONDS,
     python: c.PUSHPOOL_PYTHON,
+    burstRate: c.PUSHPOOL_BURST_RATE,
   });
 }
 

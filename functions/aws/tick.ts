@@ -26,7 +26,12 @@ export function makeTickHandler(getRuntime: () => Promise<AwsRuntime> = runtime)
     rt.logger.withContext(context);
     const { config, deps, logger } = rt;
     const ticked = await tick(
-      { pools: config.pools, tickSeconds: config.tickSeconds, horizonSeconds: config.horizonSeconds },
+      {
+        pools: config.pools,
+        tickSeconds: config.tickSeconds,
+        horizonSeconds: config.horizonSeconds,
+        burstRate: config.burstRate,
+      },
       deps,
     );
     try {

@@ -146,7 +146,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ticking ??= (async () => {
       try {
         await tick(
-          { pools: config.pools, tickSeconds: config.tickSeconds, horizonSeconds: config.horizonSeconds },
+          {
+            pools: config.pools,
+            tickSeconds: config.tickSeconds,
+            horizonSeconds: config.horizonSeconds,
+            burstRate: config.burstRate,
+          },
           deps,
         );
         return { reconciled: await reconcile(config.pools, deps) };

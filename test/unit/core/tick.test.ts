@@ -38,6 +38,24 @@ describe("tick", () => {
     expect(queue.sent[0]?.delaySeconds).toBe(45);
   });
 
+  it("delivers a burst larger than the rate earlier, so its last run is submitted by scheduled − lead", async () => {
+    const api = new FakePrefect();
+    api.addPool("pool");
+    const dep = api.addDeployment("pool");
+    const { deps, queue, clock } = makeDeps(api, { leadSeconds: () => 10 });
+    const at = new Date(clock.t + 40_000);
+    for (let i = 0; i < 25; i++) api.addRun(dep, at); // 25 due at one instant, rate 10/s → 3 s earlier
+    const lone = api.addRun(dep, new Date(clock.t + 50_000));
+    await tick({ pools: ["pool"], tickSeconds: 60, horizonSeconds: 10, burstRate: 10 }, deps);
+    const delays = queue.sent.map((s) => [
+      s.message.kind === "dispatch" ? s.message.flowRunId : "",
+      s.delaySeconds,
+    ]);
+    expect(delays.filter(([id]) => id !== lone.id).every(([, d]) => d === 27)).toBe(true);
+    expect(delays.find(([id]) => id === lone.id)?.[1]).toBe(40);
+    expect(queue.sent).toHaveLength(26);
+  });
+
   it("keeps ticking the other pools when one fails", async () => {
     const api = new FakePrefect();
     api.addPool("good");
