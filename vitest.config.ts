@@ -17,6 +17,8 @@ export default defineConfig({
             "test/e2e/**/*.test.ts",
             "test/reliability/localChaos.test.ts",
             "test/reliability/staleClaim.test.ts",
+            "test/reliability/lateProvisioningEvent.test.ts",
+            "test/reliability/secretHygiene.test.ts",
             "test/fuzz/**/*.test.ts",
           ],
           globalSetup: ["test/peers/globalSetup.ts"],

@@ -346,7 +346,7 @@ async function main(): Promise<number> {
       .filter((c) => c.op === "RunTask")
       .map((c) => c.at);
     const period = {
-      from: Math.min(...instants.map((i) => i.open)) - 1500,
+      from: Math.min(...instants.map((i) => i.open), ...allTimes) - 1500,
       to: (allTimes.length ? Math.max(...allTimes) : lastOpen) + 3000,
     };
     const inProcess = new Map<string, number>();

@@ -130,7 +130,10 @@ export function sideResult(o: {
       spanSum += span;
       spanRuns += at.length;
     }
-    const cpu = last !== null ? o.cpuIn(instant.open - 1500, last + 3000) : null;
+    // The window opens 1.5 s before the earlier of scheduled − lead and the first RunTask: a burst
+    // delivered early (PUSHPOOL_BURST_RATE) does its work before scheduled − lead.
+    const opens = Math.min(instant.open, first ?? instant.open) - 1500;
+    const cpu = last !== null ? o.cpuIn(opens, last + 3000) : null;
     windowCpu = windowCpu === null || cpu === null ? null : windowCpu + cpu;
     instants.push({
       index: instant.index,

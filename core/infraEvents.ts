@@ -19,7 +19,7 @@ import { describeError, PrefectApiError } from "./errors.ts";
 import type { Logger } from "./ports.ts";
 import type { FlowRun, LogCreate } from "./prefect/types.ts";
 import { reportExit } from "./report.ts";
-import { isOwnClaim } from "./states.ts";
+import { isOwnClaim, restoreFinished } from "./states.ts";
 
 export type InfraPhase = "provisioning" | "starting" | "running" | "stopping" | "stopped";
 
@@ -109,6 +109,24 @@ async function markPending(event: InfraEvent, deps: InfraEventDeps): Promise<Inf
         outcome: "ignored",
         reason: `server answered ${result.status}: ${result.details.reason ?? ""}`,
       };
+    // Found by the soak (test/soak, seeds 20261128 and 2; regressions: test/reliability/
+    // lateProvisioningEvent.test.ts, test/unit/core/lateProvisioningRace.test.ts). The run was read
+    // while Pending, but the flow finished before this proposal took effect (a slow or retried
+    // set_state, or one the server evaluated against a stale state): Prefect ACCEPTS PENDING over
+    // COMPLETED without a persisted result, FAILED and PAUSED, so a finished run was pulled back to
+    // Pending, and its STOPPED event then crashed it ("exited with status code 0 before the flow run
+    // started"). A transition from our Pending carries its `scheduled_time` forward
+    // (PreventPendingTransitions); without it, put back any finished state the run reached.
+    if (!result.state?.state_details?.scheduled_time) {
+      const restored = await restoreFinished(deps.api, run.id);
+      if (restored !== null) {
+        deps.logger.warn("late provisioning event: restored the state it replaced", {
+          flowRunId: run.id,
+          restored,
+        });
+        return { outcome: "ignored", reason: `stale event: the run was ${restored}` };
+      }
+    }
   } catch (error) {
     if (error instanceof PrefectApiError && error.status === 404)
       return { outcome: "ignored", reason: "flow run not found" };

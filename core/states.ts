@@ -8,7 +8,13 @@
 import { randomUUID } from "node:crypto";
 import { PrefectApiError, TransientError } from "./errors.ts";
 import type { PrefectApi } from "./prefect/api.ts";
-import type { FlowRun, OrchestrationResult, State, StateType } from "./prefect/types.ts";
+import {
+  type FlowRun,
+  type OrchestrationResult,
+  type State,
+  type StateType,
+  TERMINAL_STATES,
+} from "./prefect/types.ts";
 
 /** Prefix of the message on pushpool's own claims: how a redelivery recognises "our" Pending. */
 export const CLAIM_MESSAGE_PREFIX = "Claimed by pushpool";
@@ -87,6 +93,44 @@ async function restorePrevious(
     true,
   );
   return describeState(previous);
+}
+
+/**
+ * Puts back the finished state a run reached after its latest claim, when something pulled it
+ * back (a late InfrastructurePending: Prefect accepts PENDING over COMPLETED without a persisted
+ * result, FAILED and PAUSED). Returns what was restored, or null when the run never finished
+ * after the claim or is finished now. The history is read by timestamp, and a state's timestamp is taken when its
+ * request arrives, not when it commits: on a busy server a proposal can commit after a later-
+ * stamped one, so "the state right before ours" is not reliable; a finished state after the
+ * claim is. pushpool's own Crashed verdicts are not candidates (they may be the mistake).
+ */
+export async function restoreFinished(api: PrefectApi, flowRunId: string): Promise<string | null> {
+  const current = (await api.readFlowRun(flowRunId))?.state;
+  if (!current || (TERMINAL_STATES.has(current.type) && current.type !== "CRASHED")) return null;
+  const history = [...(await api.readFlowRunStates(flowRunId))].sort((a, b) =>
+    (a.timestamp ?? "").localeCompare(b.timestamp ?? ""),
+  );
+  let claimAt = -1;
+  history.forEach((s, i) => {
+    if (s.type === "PENDING" && s.name === "Pending") claimAt = i;
+  });
+  const finished = history
+    .slice(claimAt + 1)
+    .filter((s) => TERMINAL_STATES.has(s.type) && s.type !== "CRASHED")
+    .at(-1);
+  if (!finished) return null;
+  await api.setState(
+    flowRunId,
+    {
+      type: finished.type,
+      name: finished.name,
+      message: finished.message ?? null,
+      data: finished.data ?? null,
+      state_details: { ...finished.state_details, flow_run_id: flowRunId, transition_id: randomUUID() },
+    },
+    true,
+  );
+  return describeState(finished);
 }
 
 /** True when a run's current state is an unfinished claim made by pushpool. */

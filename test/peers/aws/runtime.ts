@@ -5,7 +5,7 @@
  */
 import { ListTasksCommand } from "@aws-sdk/client-ecs";
 import { inject, vi } from "vitest";
-import type { EcsApi, EcsApiFactory, RunTaskRequest } from "../../../core/backends/ecs/port.ts";
+import type { EcsApiFactory, RunTaskRequest } from "../../../core/backends/ecs/port.ts";
 import { ecsApiFactory } from "../../../functions/aws/ecsApi.ts";
 import { type AwsRuntime, createRuntime, type RuntimeOptions } from "../../../functions/aws/wiring.ts";
 import type { AwsPeers } from "./awsPeers.ts";

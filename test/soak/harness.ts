@@ -1,0 +1,264 @@
+/**
+ * The soak: runs created through the Prefect API (scheduled at a few instants, found by the tick),
+ * by `trigger` messages (some fired twice, as a duplicate cron firing) and by the signed webhook,
+ * carried through the AWS pipeline (./pipeline.ts) with faults between pushpool and both peers
+ * (./proxies.ts) and crashes inside the dispatcher; then quiet, then the census (./verdict.ts).
+ * Everything the functions print and every request they make is scanned for the canary secrets.
+ */
+import { writeFileSync } from "node:fs";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { signatureHeader, unixSeconds } from "../../core/signature.ts";
+import { mulberry32 } from "../reliability/faultProxy.ts";
+import { addHits, type Canaries, canaryHits, captureStdio, noHits } from "./capture.ts";
+import { queueDepth, verdict } from "./census.ts";
+import { type Pipeline, startPipeline, VISIBILITY_TIMEOUT } from "./pipeline.ts";
+import { startProxies } from "./proxies.ts";
+import { judge, type SoakResult } from "./verdict.ts";
+import { createWorld, REGION, TEST_CREDENTIALS, useMoto, type World } from "./world.ts";
+
+export interface SoakOptions {
+  prefectApiUrl: string;
+  /** The server's PREFECT_SERVER_API_AUTH_STRING, when it has one. */
+  prefectAuthString?: string;
+  motoEndpoint: string;
+  seed: number;
+  runs: number;
+  canaries: Canaries;
+  /** Keep moto tasks RUNNING until StopTask (a moto-wide state-manager setting: own moto only). */
+  holdTasks: boolean;
+  deadlineMs: number;
+  /** Tick cadence in seconds (default 20). */
+  tickSeconds?: number;
+  /** Seconds between the 4 schedule instants (default 12). */
+  spreadSeconds?: number;
+  progress?(line: string): void;
+  /** Where to write every line the functions printed (for a post-mortem). */
+  logFile?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Set-up calls straight to the server: retried while SQLite is busy (503) or the server is slow. */
+async function retrying<T>(call: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (i >= attempts) throw error;
+      await sleep(Math.min(5_000, 250 * i));
+    }
+  }
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakResult> {
+  const t0 = Date.now();
+  const progress = o.progress ?? (() => {});
+  useMoto(o.motoEndpoint);
+  if (o.holdTasks)
+    await fetch(`${o.motoEndpoint}/moto-api/state-manager/set-transition`, {
+      method: "POST",
+      body: JSON.stringify({ model_name: "ecs::task", transition: { progression: "manual", times: 1e9 } }),
+    });
+  const world = await createWorld({
+    motoEndpoint: o.motoEndpoint,
+    prefectApiUrl: o.prefectApiUrl,
+    prefectAuthString: o.prefectAuthString,
+    secrets: { apiKey: o.canaries.apiKey, authString: o.canaries.authString },
+    deployments: 4,
+    visibilityTimeout: VISIBILITY_TIMEOUT,
+    maxReceiveCount: 5,
+  });
+  const hits = { requests: noHits(), logs: noHits() };
+  const proxies = await startProxies({
+    ...o,
+    onRequest: (r) => addHits(hits.requests, canaryHits(JSON.stringify(r), o.canaries)),
+  });
+  const capture = captureStdio({ echo: false });
+  const sqs = new SQSClient({ region: REGION, endpoint: o.motoEndpoint, credentials: TEST_CREDENTIALS });
+  let pipeline: Pipeline | undefined;
+  try {
+    const created = await createApiRuns(o, world);
+    progress(`created ${created.length} runs through the API by ${secs(t0)} s`);
+    pipeline = await startPipeline({
+      world,
+      proxies,
+      sqs,
+      seed: o.seed,
+      prefectApiUrl: o.prefectApiUrl,
+      webhookSecret: o.canaries.webhookSecret,
+      // A crash kills the whole invocation (all 10 records come back), so these per-step rates give
+      // ≈ 1 crash per 14 claims while keeping redeliveries of innocent records below maxReceiveCount.
+      crash: { afterClaim: 0.03, afterSubmit: 0.03, midBatch: 0.04 },
+      failRate: 0.08,
+      tickSeconds: o.tickSeconds,
+    });
+    const load = { created, ...(await createTriggered(o, world, pipeline, sqs)) };
+    progress(`${load.keys.length} trigger/webhook keys sent by ${secs(t0)} s`);
+    const quiet = await untilQuiet(o, world, pipeline, t0, progress);
+    await pipeline.stop();
+    for (const line of capture.lines()) addHits(hits.logs, canaryHits(line, o.canaries));
+    if (o.logFile) writeFileSync(o.logFile, capture.text());
+    return await judge({
+      o,
+      world,
+      t0,
+      quiet,
+      ...load,
+      sent: pipeline.sent,
+      dispatch: pipeline.dispatch.stats,
+      events: pipeline.events.stats,
+      engine: pipeline.engine.stats,
+      proxies,
+      logLines: capture.lines(),
+      canaryHits: hits,
+      ticks: pipeline.ticks,
+    });
+  } finally {
+    await pipeline?.stop();
+    capture.restore();
+    await proxies.stop();
+  }
+}
+
+const secs = (t0: number) => ((Date.now() - t0) / 1000).toFixed(0);
+
+/** How the runs are made: 80 % through the API (found by the tick), 15 % trigger messages, 5 % webhook. */
+function split(runs: number) {
+  const byTrigger = Math.round(runs * 0.15);
+  const byWebhook = Math.max(1, Math.round(runs * 0.05));
+  return { byApi: runs - byTrigger - byWebhook, byTrigger, byWebhook };
+}
+
+/**
+ * The API share, created before the functions start (so creation does not compete with them),
+ * scheduled at 4 instants `spread` apart from just after creation ends.
+ */
+async function createApiRuns(o: SoakOptions, world: World): Promise<string[]> {
+  const { byApi } = split(o.runs);
+  const spread = (o.spreadSeconds ?? 12) * 1000;
+  const base = Date.now() + 8_000 + byApi * 25;
+  const created: string[] = [];
+  for (let i = 0; i < byApi; i += 8) {
+    await Promise.all(
+      Array.from({ length: Math.min(8, byApi - i) }, async (_, j) => {
+        const n = i + j;
+        const run = await retrying(() =>
+          world.admin.createFlowRun(world.deployments[n % world.deployments.length]?.id ?? "", {
+            scheduled_at: new Date(base + (n % 4) * spread),
+            idempotency_key: `soak-api-${world.prefix}-${n}`,
+          }),
+        );
+        created.push(run.id);
+      }),
+    );
+  }
+  return created;
+}
+
+/** Trigger messages (1 in 8 sent twice, as a duplicate cron firing) and signed webhook calls. */
+async function createTriggered(o: SoakOptions, world: World, pipeline: Pipeline, sqs: SQSClient) {
+  const random = mulberry32(o.seed);
+  const { byTrigger, byWebhook } = split(o.runs);
+  const spread = (o.spreadSeconds ?? 12) * 1000;
+  const keys: string[] = [];
+  const webhookFailures: string[] = [];
+  const deployment = (i: number) => world.deployments[i % world.deployments.length];
+  const ref = (i: number) => (i % 2 ? `soak/${deployment(i)?.name}` : (deployment(i)?.id ?? ""));
+  const triggers = async () => {
+    for (let i = 0; i < byTrigger; i++) {
+      const key = `soak-trigger-${world.prefix}-${i}`;
+      keys.push(key);
+      const body = JSON.stringify({
+        v: 1,
+        kind: "trigger",
+        deployment: ref(i),
+        idempotencyKey: key,
+        source: "soak",
+      });
+      for (let c = random() < 0.125 ? 2 : 1; c > 0; c--) {
+        await sqs.send(new SendMessageCommand({ QueueUrl: world.dispatch.url, MessageBody: body }));
+        pipeline.sent.dispatch++;
+      }
+      await sleep((3 * spread) / byTrigger);
+    }
+  };
+  const webhooks = async () => {
+    for (let i = 0; i < byWebhook; i++) {
+      const key = `soak-webhook-${world.prefix}-${i}`;
+      const body = JSON.stringify({ deployment: ref(i), idempotencyKey: key });
+      // A 5xx (Prefect unreachable through the proxy) is what a CI caller retries.
+      for (let attempt = 1; ; attempt++) {
+        const response = await pipeline.webhook(functionUrlEvent(body, o.canaries.webhookSecret));
+        if (response.statusCode === 202 || response.statusCode === 200) break;
+        if (attempt >= 5) {
+          webhookFailures.push(`${key} ${response.statusCode} ${response.body}`);
+          break;
+        }
+        await sleep(500 * attempt);
+      }
+      keys.push(key);
+      await sleep((3 * spread) / byWebhook);
+    }
+  };
+  await Promise.all([triggers(), webhooks()]);
+  return { keys, webhookFailures };
+}
+
+/** Every run settled, both queues empty, nothing in progress — twice in a row — or the deadline. */
+async function untilQuiet(
+  o: SoakOptions,
+  world: World,
+  pipeline: Pipeline,
+  t0: number,
+  progress: (line: string) => void,
+): Promise<boolean> {
+  let quietPasses = 0;
+  while (Date.now() - t0 < o.deadlineMs && quietPasses < 2) {
+    await sleep(2_000);
+    try {
+      const runs = await world.admin.client.filterFlowRuns({
+        workPoolNames: [world.pool.name],
+        stateTypes: ["SCHEDULED", "PENDING", "RUNNING"],
+        limit: 200,
+      });
+      const open = runs.filter((r) => verdict(r) !== "ok").length;
+      const depth = (await queueDepth(world, world.dispatch)) + (await queueDepth(world, world.events));
+      const busy = pipeline.busy();
+      quietPasses = open === 0 && depth === 0 && busy === 0 ? quietPasses + 1 : 0;
+      const e = pipeline.engine.stats;
+      progress(
+        `+${secs(t0)} s: open runs ${open}, queued ${depth}, busy ${busy}, flows done ${e.completed + e.failed}`,
+      );
+    } catch (error) {
+      progress(`quiet check failed: ${(error as Error).message}`);
+    }
+  }
+  return quietPasses >= 2;
+}
+
+function functionUrlEvent(body: string, secret: string): APIGatewayProxyEventV2 {
+  const ts = unixSeconds(new Date());
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: "/trigger",
+    rawQueryString: "",
+    headers: {
+      "content-type": "application/json",
+      "x-pushpool-timestamp": String(ts),
+      "x-pushpool-signature": signatureHeader(secret, ts, body),
+    },
+    body,
+    isBase64Encoded: false,
+    requestContext: {
+      http: {
+        method: "POST",
+        path: "/trigger",
+        protocol: "HTTP/1.1",
+        sourceIp: "127.0.0.1",
+        userAgent: "soak",
+      },
+    },
+  } as unknown as APIGatewayProxyEventV2;
+}

@@ -1,0 +1,246 @@
+/**
+ * The soak's census and invariants, and its table. A violation is a sentence naming what broke and
+ * which runs/messages; the soak fails on any.
+ */
+import type { CanaryName } from "./capture.ts";
+import { allRuns, allTasks, countBy, percentile, queueDepth, readAll, table, verdict } from "./census.ts";
+import { diagnoseRun } from "./diagnose.ts";
+import type { EngineStats } from "./engine.ts";
+import type { SoakOptions } from "./harness.ts";
+import type { MappingStats } from "./lambda.ts";
+import type { Proxies } from "./proxies.ts";
+import type { World } from "./world.ts";
+
+export interface SoakResult {
+  table: string;
+  /** State history, calls and log lines of suspicious runs. */
+  diagnoses: string[];
+  violations: string[];
+  runs: number;
+  canaryHits: { requests: Record<CanaryName, number>; logs: Record<CanaryName, number> };
+  seconds: number;
+}
+
+export interface JudgeInput {
+  o: SoakOptions;
+  world: World;
+  t0: number;
+  quiet: boolean;
+  created: string[];
+  keys: string[];
+  webhookFailures: string[];
+  sent: { dispatch: number };
+  dispatch: MappingStats;
+  events: MappingStats;
+  engine: EngineStats;
+  proxies: Proxies;
+  logLines: string[];
+  canaryHits: SoakResult["canaryHits"];
+  ticks: { count: number; failed: number };
+}
+
+/** Most Prefect writes one run may cause (claim, pid, labels, states, crash logs, retries of each). */
+const WRITE_STORM = 30;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+const pct = (n: number, d: number) => `${d ? ((100 * n) / d).toFixed(1) : "0.0"} %`;
+const faultsOf = (c: Record<string, number>) =>
+  Object.entries(c)
+    .filter(([k, n]) => k !== "passed" && n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+
+export async function judge(i: JudgeInput): Promise<SoakResult> {
+  const { world, proxies } = i;
+  const v: string[] = [];
+  const runs = await allRuns(world);
+  const tasks = await allTasks(world);
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const ids = (rs: typeof runs) => rs.map((r) => `${r.id} ${r.state_type}/${r.state_name}`).slice(0, 10);
+
+  // Runs: none lost, none stuck, one per idempotency key.
+  const missing = i.created.filter((id) => !byId.has(id));
+  const perKey = countBy(runs, (r) => r.idempotency_key ?? null);
+  // A trigger dead-lettered before its run was created is accounted for (in the DLQ, with its
+  // reason, to be redriven); a key with no run and no dead-lettered message is lost.
+  const dead = {
+    dispatch: await readAll(world, world.dispatchDlq),
+    events: await readAll(world, world.eventsDlq),
+  };
+  const deadKeys = new Set(
+    dead.dispatch.map((m) => {
+      try {
+        return String((JSON.parse(m.Body ?? "{}") as { idempotencyKey?: unknown }).idempotencyKey ?? "");
+      } catch {
+        return "";
+      }
+    }),
+  );
+  const webhookKeys = new Set(i.webhookFailures.map((f) => f.split(" ")[0]));
+  const unmade = i.keys.filter((k) => !perKey.has(k));
+  const deadLettered = unmade.filter((k) => deadKeys.has(k));
+  const refused = unmade.filter((k) => webhookKeys.has(k));
+  const missingKeys = unmade.filter((k) => !deadKeys.has(k) && !webhookKeys.has(k));
+  const dupKeys = [...perKey].filter(([k, n]) => i.keys.includes(k) && n > 1);
+  const lost = runs.filter((r) => verdict(r) === "lost");
+  const stuck = runs.filter((r) => verdict(r) === "stuck");
+  if (missing.length + missingKeys.length + lost.length)
+    v.push(`runs lost: ${[...missing, ...missingKeys, ...ids(lost)].slice(0, 10).join("; ")}`);
+  if (stuck.length) v.push(`runs stuck: ${ids(stuck).join("; ")}`);
+  const rewound = runs.filter((r) => i.engine.completedRuns.has(r.id) && r.state_type !== "COMPLETED");
+  if (rewound.length) v.push(`runs the flow completed that ended otherwise: ${ids(rewound).join("; ")}`);
+  if (dupKeys.length) v.push(`several runs for one idempotency key: ${dupKeys.map(([k]) => k).join(", ")}`);
+  if (!i.quiet) v.push("the pipeline did not go quiet before the deadline");
+
+  // Tasks: at most one per claim, never two running for one run, the recorded pid is the run's task.
+  const perToken = countBy(tasks, (t) => t.token);
+  const dupTasks = [...perToken].filter(([, n]) => n > 1);
+  const perRun = countBy(tasks, (t) => t.runId);
+  const multi = [...perRun].filter(([, n]) => n > 1);
+  if (dupTasks.length)
+    v.push(`tasks duplicated within a claim: ${dupTasks.map(([t, n]) => `${t}×${n}`).join(", ")}`);
+  if (i.engine.overlaps.length)
+    v.push(`two RUNNING tasks for one run: ${i.engine.overlaps.slice(0, 5).join("; ")}`);
+  const untagged = tasks.filter((t) => !t.token || !t.runId);
+  if (untagged.length)
+    v.push(`tasks without startedBy/claim token: ${untagged.map((t) => t.arn).join(", ")}`);
+  const stillRunning = tasks.filter((t) => t.desiredStatus === "RUNNING");
+  if (stillRunning.length) v.push(`tasks left running: ${stillRunning.length}`);
+  const taskOf = new Map(tasks.map((t) => [t.arn, t]));
+  const badPid = runs.filter((r) => {
+    const pid = r.infrastructure_pid;
+    return pid ? taskOf.get(pid.slice(pid.indexOf("::") + 2))?.runId !== r.id : false;
+  });
+  if (badPid.length) v.push(`pid names no task of the run: ${ids(badPid).join("; ")}`);
+
+  // Messages: every one deleted after success or dead-lettered with a logged reason; none vanished.
+  const accounts: Array<["dispatch" | "events", number, MappingStats]> = [
+    ["dispatch", i.sent.dispatch, i.dispatch],
+    ["events", i.engine.eventsSent, i.events],
+  ];
+  const queueRows: Array<[string, string]> = [];
+  for (const [name, sent, stats] of accounts) {
+    const dlq = dead[name];
+    const left = await queueDepth(world, name === "dispatch" ? world.dispatch : world.events);
+    const vanished = sent - stats.deleted.size - dlq.length - left;
+    const unexplained = dlq.filter(
+      (m) => !i.logLines.some((l) => l.includes(m.MessageId ?? "?") && /"reason"|InjectedCrash/.test(l)),
+    );
+    queueRows.push([
+      `${name} queue`,
+      `sent ${sent}, deliveries ${stats.deliveries} (redelivered ${stats.redeliveries}), deleted ${stats.deleted.size}, DLQ ${dlq.length}, left ${left}, vanished ${vanished}; ${stats.invocations} invocations, ${stats.coldStarts} cold starts, ${stats.batchItemFailures} item failures`,
+    ]);
+    if (vanished !== 0 || left !== 0)
+      v.push(`${name}: ${vanished} message(s) vanished, ${left} left in the queue`);
+    if (unexplained.length)
+      v.push(
+        `${name}: dead-lettered without a logged reason: ${unexplained.map((m) => m.MessageId).join(", ")}`,
+      );
+  }
+
+  // Writes per run through the proxy.
+  const runIds = new Set(runs.map((r) => r.id));
+  const writes = countBy(
+    proxies.prefect.events.filter((e) => e.method !== "GET" && !e.path.endsWith("/filter")),
+    (e) => {
+      const id = UUID.exec(e.path)?.[0];
+      return id && runIds.has(id) ? id : null;
+    },
+  );
+  const perRunWrites = runs.map((r) => writes.get(r.id) ?? 0);
+  const maxWrites = Math.max(0, ...perRunWrites);
+  if (maxWrites > WRITE_STORM)
+    v.push(`write storm: a run got ${maxWrites} Prefect writes (> ${WRITE_STORM})`);
+
+  // The chaos was real.
+  const pf = proxies.prefect.stats();
+  const ef = proxies.ecs.stats();
+  if (pf.faulted / pf.requests < 0.05) v.push(`Prefect faults only ${pct(pf.faulted, pf.requests)}`);
+  if (ef.faulted / ef.requests < 0.05) v.push(`ECS faults only ${pct(ef.faulted, ef.requests)}`);
+  const crashes = i.dispatch.crashes;
+  const crashTotal = crashes.afterClaim + crashes.afterSubmit + crashes.midBatch;
+  const claims = i.dispatch.hooks.afterClaim;
+  if (crashTotal * 20 < claims) v.push(`only ${crashTotal} crashes for ${claims} claims (< 1 per 20)`);
+  for (const where of ["requests", "logs"] as const)
+    for (const [name, n] of Object.entries(i.canaryHits[where]))
+      if (n > 0) v.push(`secret ${name} found ${n} time(s) in ${where}`);
+
+  const settled = runs
+    .filter((r) => verdict(r) === "ok" && r.state?.timestamp)
+    .map((r) => {
+      const from = Math.max(Date.parse(r.expected_start_time ?? ""), Date.parse(r.created ?? "")) || 0;
+      return (Date.parse(r.state?.timestamp ?? "") - from) / 1000;
+    });
+  const crashReasons = [
+    ...countBy(
+      runs.filter((r) => r.state_type === "CRASHED"),
+      (r) => (r.state?.message ?? "").replace(UUID, ":id").slice(0, 70),
+    ),
+  ]
+    .map(([m, n]) => `${n}× ${m}`)
+    .join(" | ");
+  const states = [...countBy(runs, (r) => r.state_type ?? "?")].map(([s, n]) => `${s} ${n}`).join(", ");
+  const skipped = i.logLines.filter(
+    (l) => l.includes('"dispatch record handled"') && l.includes('"skipped"'),
+  ).length;
+  const seconds = (Date.now() - i.t0) / 1000;
+  const rows: Array<readonly [string, string | number]> = [
+    ["runs", `${runs.length} (${states})`],
+    ["created", `${i.created.length} API (tick), ${i.keys.length} trigger/webhook keys`],
+    ["Prefect requests via proxy", `${pf.requests}, faulted ${pf.faulted} (${pct(pf.faulted, pf.requests)})`],
+    ["  by kind", faultsOf(proxies.prefect.counters)],
+    ["ECS/EC2 requests via proxy", `${ef.requests}, faulted ${ef.faulted} (${pct(ef.faulted, ef.requests)})`],
+    ["  by kind", faultsOf(proxies.ecs.counters)],
+    ["  RunTask retries answered by clientToken", proxies.idempotency.replayedRunTasks],
+    [
+      "dispatcher crashes",
+      `after claim ${crashes.afterClaim}, after submit ${crashes.afterSubmit}, mid-batch ${crashes.midBatch} (${crashTotal} for ${claims} claims, ${i.dispatch.hooks.afterSubmit} submits)`,
+    ],
+    ...queueRows,
+    ["duplicate deliveries absorbed (skipped)", skipped],
+    ["ticks", `${i.ticks.count} (with an error logged: ${i.ticks.failed})`],
+    [
+      "tasks started",
+      `${tasks.length} (runs with > 1 task: ${multi.length}; orphans stopped: ${i.engine.orphans})`,
+    ],
+    ["crash reasons", crashReasons || "-"],
+    ["flow outcomes (engine)", `completed ${i.engine.completed}, failed exit 1 ${i.engine.failed}`],
+    [
+      "Prefect writes per run",
+      `p50 ${percentile(perRunWrites, 50)}, p95 ${percentile(perRunWrites, 95)}, max ${maxWrites}`,
+    ],
+    [
+      "time to settled",
+      `p50 ${percentile(settled, 50).toFixed(1)} s, p95 ${percentile(settled, 95).toFixed(1)} s`,
+    ],
+    [
+      "triggers dead-lettered before a run existed",
+      `${deadLettered.length} (in the DLQ with the reason; redrive creates them)`,
+    ],
+    [
+      "webhook calls answered 5xx 5 times",
+      `${refused.length} (the caller was told: ${[...new Set(i.webhookFailures.map((f) => f.slice(f.indexOf(" ") + 1, f.indexOf(" ") + 60)))].join("; ") || "-"})`,
+    ],
+    ["runs lost", missing.length + missingKeys.length + lost.length],
+    ["runs stuck", stuck.length],
+    ["tasks duplicated", dupTasks.length + i.engine.overlaps.length],
+    ["canary hits (requests / logs)", `${sum(i.canaryHits.requests)} / ${sum(i.canaryHits.logs)}`],
+    ["verdict", v.length ? `FAIL (${v.length})` : "PASS"],
+  ];
+  const diagnoses: string[] = [];
+  const suspects = [...rewound, ...stuck, ...lost, ...badPid].map((r) => r.id);
+  if (process.env.SOAK_DIAG)
+    suspects.push(...runs.filter((r) => r.state_type === "CRASHED").map((r) => r.id));
+  for (const id of [...new Set(suspects)].slice(0, Number(process.env.SOAK_DIAG ?? 5)))
+    diagnoses.push(await diagnoseRun(world, id, proxies.prefect.events, i.logLines));
+  return {
+    diagnoses,
+    table: table(`soak — seed ${i.o.seed}, ${i.o.runs} runs, ${seconds.toFixed(0)} s`, rows),
+    violations: v,
+    runs: runs.length,
+    canaryHits: i.canaryHits,
+    seconds,
+  };
+}
+
+const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);

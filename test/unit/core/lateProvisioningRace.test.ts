@@ -1,0 +1,87 @@
+/**
+ * Regressions for what the soak found after the first late-provisioning fix (seeds 20261128 and
+ * 2): on a busy server a state's timestamp (taken when its request arrives) does not give commit
+ * order, and the server may evaluate a proposal against a stale state. The InfrastructurePending
+ * of a late PROVISIONING event could then take effect after the flow's Completed while its
+ * timestamp sorts before Running, and the task's STOPPED event crashed the run ("exited with status
+ * code 0 before the flow run started"). Whatever the order, a run that finished after its claim
+ * must end in that finished state: the provisioning handler and the exit report both put it back.
+ */
+import { describe, expect, it } from "vitest";
+import { handleInfraEvent, type InfraEvent } from "../../../core/infraEvents.ts";
+import { silentLogger } from "../../../core/ports.ts";
+import type { PrefectApi } from "../../../core/prefect/api.ts";
+import type { FlowRun, State, StateCreate, StateType } from "../../../core/prefect/types.ts";
+import { reportExit } from "../../../core/report.ts";
+
+const RUN = "6f1c2b9e-1111-4222-8333-944455556666";
+const PID = "c::arn:aws:ecs:us-east-1:1:task/c/t";
+const st = (ts: string, type: StateType, name: string): State => ({ id: ts, type, name, timestamp: ts });
+const OURS = st("3", "PENDING", "InfrastructurePending");
+
+/** A run whose history, once our proposal is accepted, is `history` and whose current state is `current`. */
+function fakeApi(history: State[], current: State, startTime: string | null = null) {
+  const forced: string[] = [];
+  let now: State = st("1", "PENDING", "Pending");
+  const api = {
+    async readFlowRun() {
+      return { id: RUN, state: now, infrastructure_pid: PID, start_time: startTime } as unknown as FlowRun;
+    },
+    async setState(_id: string, state: StateCreate, force = false) {
+      if (force) forced.push(`${state.type}/${state.name}`);
+      else now = current;
+      return { status: "ACCEPT", state: force ? null : OURS, details: {} };
+    },
+    async readFlowRunStates() {
+      return history;
+    },
+  } as unknown as PrefectApi;
+  return { api, forced, settle: () => (now = current) };
+}
+
+const event: InfraEvent = {
+  source: "ecs",
+  flowRunId: RUN,
+  pid: PID,
+  altPids: [],
+  phase: "provisioning",
+  status: "PROVISIONING",
+  createdAt: null,
+  exit: null,
+  crashed: false,
+  diagnosis: null,
+};
+const P = st("1", "PENDING", "Pending");
+const R = st("2", "RUNNING", "Running");
+const C = st("4", "COMPLETED", "Completed");
+
+describe("InfrastructurePending that took effect after the flow finished", () => {
+  it("restores Completed when ours committed last though stamped before Running (seed 2)", async () => {
+    const { api, forced } = fakeApi([P, st("15", "PENDING", "InfrastructurePending"), R, C], OURS);
+    expect((await handleInfraEvent(event, { api, logger: silentLogger })).outcome).toBe("ignored");
+    expect(forced).toEqual(["COMPLETED/Completed"]);
+  });
+
+  it("restores Completed over pushpool's own Crashed that followed ours", async () => {
+    const crashed = st("5", "CRASHED", "Crashed");
+    const { api, forced } = fakeApi([P, R, C, OURS, crashed], crashed);
+    await handleInfraEvent(event, { api, logger: silentLogger });
+    expect(forced).toEqual(["COMPLETED/Completed"]);
+  });
+
+  it("leaves a run alone that is Completed now, or never finished", async () => {
+    const done = fakeApi([P, R, OURS, C], C);
+    await handleInfraEvent(event, { api: done.api, logger: silentLogger });
+    const running = fakeApi([P, R, OURS], OURS);
+    await handleInfraEvent(event, { api: running.api, logger: silentLogger });
+    expect([done.forced, running.forced]).toEqual([[], []]);
+  });
+
+  it("an exit 0 of a run that started but reads Pending restores its finished state, not Crashed", async () => {
+    const { api, forced, settle } = fakeApi([P, R, C, OURS], OURS, "2");
+    settle();
+    const exit = { flowRunId: RUN, pid: PID, exitCode: 0 };
+    expect(await reportExit(exit, { api, logger: silentLogger })).toBe("untouched");
+    expect(forced).toEqual(["COMPLETED/Completed"]);
+  });
+});
