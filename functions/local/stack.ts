@@ -100,7 +100,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     faults: options.faults,
   };
 
+  // Processes killed by our own shutdown are not reported: the next stack's reconcile finds them gone.
+  let stopping = false;
   async function onProcessExit(exit: ProcessExit) {
+    if (stopping) return;
     try {
       const outcome = await reportExit(
         { flowRunId: exit.flowRunId, pid: exit.pid, exitCode: exit.exitCode },
@@ -176,6 +179,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     webhookUrl: webhook?.url,
     tickOnce,
     async stop() {
+      stopping = true;
       if (timer) clearInterval(timer);
       await ticking?.catch(() => undefined);
       await webhook?.close();
