@@ -18,14 +18,22 @@ export function apiUrl(): string {
   return inject("prefectApiUrl");
 }
 
-/** Plain REST for test set-up; retries the server's retryable 503 (SQLite busy) a few times. */
+/** Plain REST for test set-up; retries the server's 503 (SQLite busy) and dropped keep-alive sockets. */
 export async function rest<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const res = await fetch(`${apiUrl()}${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let res: Response;
+    try {
+      res = await fetch(`${apiUrl()}${path}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (error) {
+      // A keep-alive socket the server closed just as it was reused ("other side closed").
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+      continue;
+    }
     const text = await res.text();
     if (res.status === 503 && attempt < 5) {
       await new Promise((r) => setTimeout(r, 200 * attempt));
