@@ -88,8 +88,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       prefectApiUrl: o.prefectApiUrl,
       webhookSecret: o.canaries.webhookSecret,
       // A crash kills the whole invocation (all 10 records come back), so these per-step rates give
-      // ≈ 1 crash per 14 claims while keeping redeliveries of innocent records below maxReceiveCount.
-      crash: { afterClaim: 0.03, afterSubmit: 0.03, midBatch: 0.04 },
+      // ≈ 1 crash per 10 claims while keeping redeliveries of innocent records below maxReceiveCount.
+      crash: { afterClaim: 0.04, afterSubmit: 0.04, midBatch: 0.05 },
       failRate: 0.08,
       tickSeconds: o.tickSeconds,
     });
