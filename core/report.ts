@@ -41,6 +41,10 @@ export async function reportExit(
   }
   if (!message) return "untouched";
   const crashed = await proposeCrashed(deps.api, exit.flowRunId, message.trim());
-  deps.logger.warn("infrastructure exited; run crashed", { flowRunId: exit.flowRunId, reason: message, crashed });
+  deps.logger.warn("infrastructure exited; run crashed", {
+    flowRunId: exit.flowRunId,
+    reason: message,
+    crashed,
+  });
   return crashed ? "crashed" : "untouched";
 }
