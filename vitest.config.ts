@@ -19,6 +19,8 @@ export default defineConfig({
             "test/reliability/staleClaim.test.ts",
             "test/reliability/lateProvisioningEvent.test.ts",
             "test/reliability/secretHygiene.test.ts",
+            "test/reliability/lostRunTaskAnswer.test.ts",
+            "test/soak/soak.test.ts",
             "test/fuzz/**/*.test.ts",
           ],
           globalSetup: ["test/peers/globalSetup.ts"],

@@ -29,7 +29,7 @@
  * BENCH_AWS_WORKER_OFFSET_SECONDS (30), BENCH_AWS_AHEAD_SECONDS (60 + 0.4 s per run), BENCH_AWS_TICK_BEFORE_SECONDS
  * (50), BENCH_AWS_POLLERS (5: the SQS event source's initial concurrency), BENCH_AWS_BATCH_SIZE (10)
  * and BENCH_AWS_BATCH_WINDOW_SECONDS (1) as in serverless.yml, BENCH_AWS_SETTLE_SECONDS (120),
- * BENCH_AWS_BUNDLES (1; 0 skips the bundles), BENCH_AWS_BUNDLE_ROUNDS (10), BENCH_AWS_VARIANT (unset;
+ * BENCH_AWS_BUNDLES (1; 0 skips the bundles), BENCH_AWS_KEEP (unset; set: keep the temporary home and its logs), BENCH_AWS_BUNDLE_ROUNDS (10), BENCH_AWS_VARIANT (unset;
  * experiments only, see bench/awsDispatcher.ts), PUSHPOOL_LEAD_SECONDS
  * (unset: pushpool's ECS default). Quick smoke: `BENCH_AWS_INSTANTS=1 BENCH_AWS_RUNS_PER_INSTANT=5
  * BENCH_AWS_BUNDLES=0 npx tsx bench/aws.bench.ts`.
@@ -281,7 +281,12 @@ async function main(): Promise<number> {
     if (Date.now() > firstTick - 1000)
       throw new Error("creating the runs took longer than planned: raise BENCH_AWS_AHEAD_SECONDS");
 
-    const samplers = { pushpool: sampleCpu(spawned.pid ?? 0), worker: sampleCpu(worker.pid) };
+    // pushpool: the function's process alone (what Lambda bills), and with the emulated event source.
+    const samplers = {
+      pushpool: sampleCpu(spawned.pid ?? 0, { tree: false }),
+      pushpoolTree: sampleCpu(spawned.pid ?? 0),
+      worker: sampleCpu(worker.pid),
+    };
     const load0 = loadavg()[0]?.toFixed(2);
     const ppOpens = instants.filter((i) => i.side === "pushpool").map((i) => i.open);
     const lastPpOpen = Math.max(...ppOpens);
@@ -319,10 +324,10 @@ async function main(): Promise<number> {
       await sleep(1000);
     }
     await sleep(4000); // pid PATCHes and the samplers' last window ends
-    samplers.pushpool.sample();
-    samplers.worker.sample();
-    samplers.pushpool.stop();
-    samplers.worker.stop();
+    for (const sampler of Object.values(samplers)) {
+      sampler.sample();
+      sampler.stop();
+    }
     const load1 = loadavg()[0]?.toFixed(2);
     log(`${submitted()} / ${all.length} runs submitted; stopping both sides…`);
 
@@ -354,21 +359,36 @@ async function main(): Promise<number> {
       const seen = inProcess.get(r.flowRunId);
       if (seen === undefined || r.start < seen) inProcess.set(r.flowRunId, r.start);
     }
-    const pp = sideResult({
-      side: "pushpool",
+    const ppSide = {
+      side: "pushpool" as const,
       leadSeconds: cfg.leadSeconds,
       instants: instants.filter((i) => i.side === "pushpool"),
       calls: proxies.pushpool.calls,
-      cpuIn: (from, to) => cpuBetween(samplers.pushpool.samples, from, to),
       period,
       registeredRevisions: revisions.pushpool,
       distinctSpecs: 1,
       inProcess,
-      cpuNote:
-        "the one Node process running the dispatch handler's emulated Lambda instances, its SQS pollers " +
-        "(which stand for AWS's event source, not for the function) included: an upper bound. " +
-        `The tick handler runs in the bench process and is not counted here (${fmt1(avg(ticks.map((t) => t.cpuMs)))} ms CPU per tick).`,
+    };
+    const withSource = sideResult({
+      ...ppSide,
+      cpuIn: (from, to) => cpuBetween(samplers.pushpoolTree.samples, from, to),
+      cpuNote: "",
     });
+    const pp = {
+      ...sideResult({
+        ...ppSide,
+        cpuIn: (from, to) => cpuBetween(samplers.pushpool.samples, from, to),
+        cpuNote:
+          "the one Node process running the dispatch handler's emulated Lambda instances (the function, " +
+          "what Lambda bills), without the emulated SQS event source (its own process: pollers, batching, deletes, " +
+          "which AWS runs; counted in the next row). " +
+          `The tick handler runs in the bench process and is not counted here (${fmt1(avg(ticks.map((t) => t.cpuMs)))} ms CPU per tick).`,
+      }),
+      withEventSource: {
+        windowCpuSeconds: withSource.windowCpuSeconds,
+        runsPerCpuSecond: withSource.runsPerCpuSecond,
+      },
+    };
     const wk = sideResult({
       side: "worker",
       leadSeconds: WORKER_PREFETCH_SECONDS,
@@ -462,7 +482,11 @@ async function main(): Promise<number> {
         },
         instants,
         proxyCalls: { pushpool: proxies.pushpool.calls, worker: proxies.worker.calls },
-        cpuSamples: { pushpool: samplers.pushpool.samples, worker: samplers.worker.samples },
+        cpuSamples: {
+          pushpool: samplers.pushpool.samples,
+          pushpoolWithEventSource: samplers.pushpoolTree.samples,
+          worker: samplers.worker.samples,
+        },
         workerLogTail: wkLog,
       },
       join(REPO_ROOT, "bench", "results"),
@@ -480,7 +504,9 @@ async function main(): Promise<number> {
     await Promise.all([proxies.pushpool.close(), proxies.worker.close()]).catch(() => {});
     await server.stop().catch(() => {});
     await moto.stop().catch(() => {});
-    rmSync(home, { recursive: true, force: true });
+    if (process.env.BENCH_AWS_KEEP)
+      log(`kept ${home} (BENCH_AWS_KEEP): the dispatcher's log is dispatcher.log`);
+    else rmSync(home, { recursive: true, force: true });
   }
 }
 

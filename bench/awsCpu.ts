@@ -24,14 +24,19 @@ export interface CpuSampler {
 
 const TICKS = clockTicks();
 
-export function sampleCpu(rootPid: number, intervalMs = 250, rescanEvery = 8): CpuSampler {
+/** `tree: false` reads the root process alone (its children are counted apart). */
+export function sampleCpu(
+  rootPid: number,
+  { intervalMs = 250, rescanEvery = 8, tree = true } = {},
+): CpuSampler {
   const samples: CpuSample[] = [];
-  let pids = treeOf(rootPid);
+  const scan = () => (tree ? treeOf(rootPid) : [rootPid]);
+  let pids = scan();
   let n = 0;
   // A descendant that exited takes its CPU with it; keep the last value seen for each pid.
   const last = new Map<number, number>();
   const sample = () => {
-    if (n++ % rescanEvery === 0) pids = treeOf(rootPid);
+    if (n++ % rescanEvery === 0) pids = scan();
     for (const pid of pids) {
       const cpu = procCpuSeconds(pid, TICKS);
       if (cpu !== null) last.set(pid, cpu);

@@ -1,33 +1,29 @@
 /**
  * @module
- * The pushpool side of `npm run bench:aws`, in its own Node process (so its CPU can be read from
- * /proc like the Prefect worker's): the REAL dispatch handler (functions/aws/dispatch.ts,
- * `makeDispatchHandler`) fed by an emulation of Lambda's SQS event source mapping on the moto
- * dispatch queue, configured as serverless.yml configures the dispatch function: `batchSize: 10`,
- * `maximumBatchingWindow: 1`, pollers long-polling (WaitTimeSeconds 20, as Lambda's do). Each
- * poller stands for one Lambda instance: it has its own runtime (`createRuntime`: its own Prefect
- * client, SDK clients and task-definition registry, as separate instances would) and handles one
- * batch at a time; the records of a batch are processed concurrently by Powertools' BatchProcessor,
- * as in Lambda. SQSEvent records are built by test/peers/aws/eventSource.ts (`toRecord`).
+ * The pushpool side of `npm run bench:aws`: the function. This Node process runs the REAL
+ * dispatch handler (functions/aws/dispatch.ts, `makeDispatchHandler`) as `pollers` emulated Lambda
+ * instances, each with its own runtime (`createRuntime`: its own Prefect client, SDK clients and
+ * task-definition registry, as separate instances would); the records of a batch are processed
+ * concurrently by Powertools' BatchProcessor, as in Lambda. It forks Lambda's SQS event source
+ * (bench/awsEventSource.ts: pollers, batching, deletes) as a child process, so the bench can read
+ * the function's CPU from /proc apart from the event source's (AWS runs and pays for the latter).
  *
  * Started by bench/aws.bench.ts with `node --import tsx` and an IPC channel; settings in the
  * BENCH_AWS_DISPATCHER environment variable (JSON, {@link DispatcherSettings}); the handlers'
  * environment (PREFECT_API_URL, PUSHPOOL_*, AWS_ENDPOINT_URL = the recording proxy) is its own.
- * Sends `{type: "ready"}`, and on `{type: "stop"}` answers `{type: "result", ...}` and exits.
+ * Sends `{type: "ready", eventSourcePid}`, and on `{type: "stop"}` answers `{type: "result", ...}`
+ * and exits.
  * Every RunTask / RegisterTaskDefinition call is recorded in-process too (a wrapped EcsApi
  * factory), as a cross-check of the proxy's timing.
  */
-import {
-  DeleteMessageBatchCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import type { EcsApi, EcsApiFactory, RunTaskRequest } from "../core/backends/ecs/port.ts";
+import type { RequestInfo } from "../core/prefect/http.ts";
 import { makeDispatchHandler } from "../functions/aws/dispatch.ts";
 import { ecsApiFactory } from "../functions/aws/ecsApi.ts";
 import { createRuntime } from "../functions/aws/wiring.ts";
-import { toRecord } from "../test/peers/aws/eventSource.ts";
+import type { InvokedMessage, InvokeMessage } from "./awsEventSource.ts";
 
 export interface DispatcherSettings {
   queueUrl: string;
@@ -83,31 +79,17 @@ const errors: string[] = [];
 const prefectTrips: PrefectTrip[] = [];
 let stopping = false;
 
-// Every Prefect API request of the handlers, timed (the SDK clients do not use fetch).
-const realFetch = globalThis.fetch;
-const apiBase = process.env.PREFECT_API_URL ?? "";
-globalThis.fetch = async (input, init) => {
-  const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-  const start = Date.now();
-  let status = 0;
-  try {
-    const res = await realFetch(input, init);
-    status = res.status;
-    return res;
-  } finally {
-    if (url.startsWith(apiBase))
-      prefectTrips.push({
-        method: init?.method ?? (typeof input === "object" && "method" in input ? input.method : "GET"),
-        path: url
-          .slice(apiBase.length)
-          .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "{id}")
-          .replace(/\?.*$/, ""),
-        start,
-        end: Date.now(),
-        status,
-      });
-  }
-};
+// Every Prefect API round trip of the handlers (the client's onRequest), path ids as `{id}`.
+function recordTrip(info: RequestInfo): void {
+  const end = Date.now();
+  prefectTrips.push({
+    method: info.method,
+    path: info.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "{id}").replace(/\?.*$/, ""),
+    start: end - info.ms,
+    end,
+    status: info.status,
+  });
+}
 let inflight = 0;
 
 function recording(instance: number, base: EcsApiFactory): EcsApiFactory {
@@ -142,75 +124,50 @@ function recording(instance: number, base: EcsApiFactory): EcsApiFactory {
   };
 }
 
-async function receive(sqs: SQSClient, max: number, waitSeconds: number): Promise<Message[]> {
-  const out = await sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: settings.queueUrl,
-      MaxNumberOfMessages: max,
-      VisibilityTimeout: settings.visibilityTimeout,
-      WaitTimeSeconds: waitSeconds,
-      MessageSystemAttributeNames: ["All"],
-      MessageAttributeNames: ["All"],
-    }),
-  );
-  return out.Messages ?? [];
+interface Instance {
+  handler: ReturnType<typeof makeDispatchHandler>;
 }
 
-/** Lambda's batching: a long poll, then more short polls until the batch is full or the window ends. */
-async function receiveBatch(sqs: SQSClient): Promise<Message[]> {
-  const batch = await receive(sqs, settings.batchSize, 20);
-  if (batch.length === 0) return batch;
-  const deadline = Date.now() + settings.batchWindowSeconds * 1000;
-  while (batch.length < settings.batchSize && Date.now() < deadline && !stopping) {
-    const more = await receive(sqs, settings.batchSize - batch.length, 0);
-    if (more.length) batch.push(...more);
-    else await sleep(Math.min(50, Math.max(0, deadline - Date.now())));
+const instances = new Map<number, Promise<Instance>>();
+
+/** One emulated Lambda instance: its own runtime (Prefect client, SDK clients, registry). */
+function instanceOf(instance: number): Promise<Instance> {
+  let made = instances.get(instance);
+  if (!made) {
+    made = (async () => {
+      const rt = await createRuntime({
+        env: process.env,
+        ecsApiFor: recording(instance, ecsApiFactory({ env: process.env })),
+        onPrefectRequest: recordTrip,
+      });
+      applyVariant(rt.deps.api as unknown as Record<string, unknown>);
+      return { handler: makeDispatchHandler(async () => rt) };
+    })();
+    instances.set(instance, made);
   }
-  return batch;
+  return made;
 }
 
-async function poller(instance: number): Promise<void> {
-  const rt = await createRuntime({
-    env: process.env,
-    ecsApiFor: recording(instance, ecsApiFactory({ env: process.env })),
-  });
-  applyVariant(rt.deps.api as unknown as Record<string, unknown>);
-  const handler = makeDispatchHandler(async () => rt);
-  const sqs = new SQSClient({
-    region: settings.region,
-    endpoint: settings.motoEndpoint,
-    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-  });
-  while (!stopping) {
-    let messages: Message[];
-    try {
-      messages = await receiveBatch(sqs);
-    } catch (error) {
-      if (!stopping) errors.push(`receive: ${String(error)}`);
-      await sleep(500);
-      continue;
-    }
-    if (messages.length === 0) continue;
-    inflight++;
-    const at = Date.now();
-    try {
-      const records = messages.map((m) => toRecord(m, settings.queueArn, settings.region));
-      const response = await handler({ Records: records });
-      const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-      invocations.push({ instance, at, ms: Date.now() - at, records: records.length, failed: failed.size });
-      const done = records.filter((r) => !failed.has(r.messageId));
-      if (done.length)
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: settings.queueUrl,
-            Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
-          }),
-        );
-    } catch (error) {
-      errors.push(`invocation: ${String(error)}`);
-    } finally {
-      inflight--;
-    }
+async function invoke(message: InvokeMessage): Promise<string[]> {
+  inflight++;
+  const at = Date.now();
+  try {
+    const { handler } = await instanceOf(message.instance);
+    const response = await handler({ Records: message.records });
+    const failed = (response?.batchItemFailures ?? []).map((f) => f.itemIdentifier);
+    invocations.push({
+      instance: message.instance,
+      at,
+      ms: Date.now() - at,
+      records: message.records.length,
+      failed: failed.length,
+    });
+    return failed;
+  } catch (error) {
+    errors.push(`invocation: ${String(error)}`);
+    return message.records.map((r) => r.messageId);
+  } finally {
+    inflight--;
   }
 }
 
@@ -241,10 +198,39 @@ function sleep(ms: number) {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+// Every instance ready before the event source starts polling (Lambda's init is not in a window).
+await Promise.all(Array.from({ length: settings.pollers }, (_, i) => instanceOf(i)));
+
+// The event source (bench/awsEventSource.ts) in its own process: its CPU is not the function's.
+const source = fork(fileURLToPath(new URL("./awsEventSource.ts", import.meta.url)), [], {
+  execArgv: ["--import", "tsx"],
+  env: process.env,
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+});
+source.on("message", (msg: { type?: string } & Partial<InvokeMessage>) => {
+  if (msg?.type === "invoke")
+    void invoke(msg as InvokeMessage).then((failed) =>
+      source.send({ type: "invoked", id: msg.id ?? -1, failed } satisfies InvokedMessage),
+    );
+  else if (msg?.type === "ready") process.send?.({ type: "ready", eventSourcePid: source.pid });
+});
+source.on("exit", (code) => {
+  if (!stopping) errors.push(`the event source exited (${code})`);
+});
+
 process.on("message", (msg: { type?: string }) => {
   if (msg?.type !== "stop") return;
   stopping = true;
   void (async () => {
+    const sourceErrors = await new Promise<string[]>((resolve) => {
+      const timer = setTimeout(() => resolve(["the event source did not stop"]), 20_000);
+      source.on("message", (m: { type?: string; errors?: string[] }) => {
+        if (m?.type !== "stopped") return;
+        clearTimeout(timer);
+        resolve(m.errors ?? []);
+      });
+      source.send({ type: "stop" });
+    });
     const t0 = Date.now();
     while (inflight > 0 && Date.now() - t0 < 15_000) await sleep(100);
     const result: DispatcherResult = {
@@ -253,14 +239,8 @@ process.on("message", (msg: { type?: string }) => {
       runTasks,
       registrations,
       invocations,
-      errors,
+      errors: [...errors, ...sourceErrors.map((e) => `event source: ${e}`)],
     };
     process.send?.(result, () => process.exit(0));
   })();
 });
-
-for (let i = 0; i < settings.pollers; i++)
-  void poller(i).catch((error: unknown) => {
-    errors.push(`poller ${i}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  });
-process.send?.({ type: "ready" });

@@ -64,6 +64,8 @@ export interface AwsSideResult {
   distinctSpecs: number;
   ecsCalls: Record<string, number>;
   cpuNote: string;
+  /** pushpool only: the same windows with the emulated SQS event source's process counted too. */
+  withEventSource?: { windowCpuSeconds: number | null; runsPerCpuSecond: number | null };
 }
 
 export interface Goal {
@@ -280,6 +282,15 @@ export function markdown(
       fmt(pp.runsPerCpuSecond, 1),
       fmt(wk.runsPerCpuSecond, 1),
     ],
+    ...(pp.withEventSource
+      ? [
+          [
+            "runs per CPU-second (dispatch windows), the emulated SQS event source counted too ²",
+            `${fmt(pp.withEventSource.runsPerCpuSecond, 1)} (${fmt(pp.withEventSource.windowCpuSeconds, 2)} CPU-s)`,
+            "—",
+          ] as [string, string, string],
+        ]
+      : []),
     [
       "runs per CPU-second over the whole period, idle polling included ³",
       `${fmt(pp.runsPerCpuSecondPeriod, 1)} (${fmt(pp.periodCpuSeconds, 1)} CPU-s)`,

@@ -34,6 +34,7 @@ export async function dispatch(message: DispatchMessage, deps: Deps): Promise<Di
   const early = earlyBy(message, deps);
   if (early > 1) {
     await deps.queue.send(message, { delaySeconds: Math.ceil(early) });
+    logger.info("dispatch deferred: delivered early", { flowRunId, delaySeconds: Math.ceil(early) });
     return { outcome: "deferred", flowRunId, reason: "delivered early", delaySeconds: Math.ceil(early) };
   }
 

@@ -2,9 +2,12 @@
  * @module
  * One queue message, as every runtime's queue consumer handles it. A message that can never
  * succeed (does not parse, invalid request) is acknowledged with the reason; a transient failure
- * is thrown so the queue redelivers it (and finally dead-letters it).
+ * is thrown so the queue redelivers it (and finally dead-letters it) — except a trigger's, which
+ * first goes back to the queue for a while (./deferTrigger.ts).
  */
 import type { Deps } from "./context.ts";
+import { QUEUE_CREATE_BUDGET_MS } from "./createFlowRun.ts";
+import { type DeferredTrigger, deferTrigger } from "./deferTrigger.ts";
 import { type DispatchOutcome, dispatch } from "./dispatch.ts";
 import { describeError, isRetryable } from "./errors.ts";
 import { parseQueueMessage } from "./messages.ts";
@@ -13,13 +16,21 @@ import { type TriggerResult, trigger } from "./trigger.ts";
 export type MessageOutcome =
   | { kind: "dispatch"; result: DispatchOutcome }
   | { kind: "trigger"; result: TriggerResult }
+  | { kind: "deferred"; result: DeferredTrigger }
   | { kind: "rejected"; reason: string };
 
 export async function handleMessage(body: string, deps: Deps): Promise<MessageOutcome> {
   try {
     const message = parseQueueMessage(body);
     if (message.kind === "dispatch") return { kind: "dispatch", result: await dispatch(message, deps) };
-    return { kind: "trigger", result: await trigger(message, deps) };
+    try {
+      const result = await trigger(message, deps, { createBudgetMs: QUEUE_CREATE_BUDGET_MS });
+      return { kind: "trigger", result };
+    } catch (error) {
+      const deferred = await deferTrigger(message, error, deps);
+      if (deferred) return { kind: "deferred", result: deferred };
+      throw error;
+    }
   } catch (error) {
     if (isRetryable(error) || !isPermanent(error)) throw error;
     const reason = describeError(error);

@@ -38,6 +38,8 @@ export const TriggerMessage = z.strictObject({
   idempotencyKey: z.string().min(1).max(500),
   scheduledTime: z.iso.datetime({ offset: true }).optional(),
   source,
+  /** Set when pushpool put the trigger back because Prefect could not create the run: since when. */
+  deferredSince: z.iso.datetime({ offset: true }).optional(),
 });
 export type TriggerMessage = z.infer<typeof TriggerMessage>;
 

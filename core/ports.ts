@@ -71,6 +71,8 @@ export interface BackendContext {
  *   deterministic job/group names, a label lookup…). It returns the `infrastructure_pid` in Prefect's
  *   own format for that type.
  * - `inspect`, `kill`, `cleanup` take that pid back; `kill` gets the re-rendered configuration.
+ * - `warm` (optional) prepares what submits of the same request will share (an ECS task
+ *   definition), idempotently, ahead of the burst (core/warm.ts; the tick calls it).
  */
 export interface Backend<Request = unknown> {
   readonly type: string;
@@ -82,4 +84,6 @@ export interface Backend<Request = unknown> {
   kill(pid: string, config: JobConfiguration, graceSeconds: number): Promise<void>;
   /** Remove finished infrastructure (Cloud Run jobs, ACI groups…). Optional. */
   cleanup?(pid: string, config: JobConfiguration): Promise<void>;
+  /** Resolve what submits of this request will share, before they come. Optional. */
+  warm?(request: Request, ctx: BackendContext): Promise<void>;
 }

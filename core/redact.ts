@@ -29,11 +29,21 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
   return (value) => walk(value, 0);
 }
 
-/** Wraps a logger so that every message and field passes through the redactor. */
-export function redactingLogger(inner: Logger, redact: Redactor): Logger {
+/**
+ * Wraps a logger so that every message and field passes through the redactor. `enabled` tells
+ * which levels the inner logger writes: lines it would drop are not redacted at all (the Prefect
+ * client reports every request at debug level).
+ */
+export function redactingLogger(
+  inner: Logger,
+  redact: Redactor,
+  enabled: (level: keyof Logger) => boolean = () => true,
+): Logger {
   const wrap =
     (level: keyof Logger) =>
-    (message: string, fields?: LogFields): void =>
-      inner[level](redact(message) as string, fields ? (redact(fields) as LogFields) : undefined);
+    (message: string, fields?: LogFields): void => {
+      if (enabled(level))
+        inner[level](redact(message) as string, fields ? (redact(fields) as LogFields) : undefined);
+    };
   return { debug: wrap("debug"), info: wrap("info"), warn: wrap("warn"), error: wrap("error") };
 }

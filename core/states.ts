@@ -71,15 +71,28 @@ export async function claim(api: PrefectApi, flowRunId: string, workerName: stri
   };
 }
 
-/** Forces the state that preceded `claimStateId` back; returns what it was. */
+/**
+ * Forces back the state a stale claim displaced; returns what it was. That is the last state
+ * committed before the claim — not the one stamped right before it: a state's timestamp is taken
+ * when its request arrives, and a claim that waited on a busy server's lock commits after states
+ * stamped later (the soak: a claim stamped before a flow's Running and Completed displaced the
+ * Completed, and putting back the state stamped before it — the winning claim's Pending — rewound
+ * the finished run). While the claim is the current state, every other state committed before it,
+ * so the latest-stamped of them is the one displaced. If the claim is no longer current, something
+ * newer moved the run on, and nothing is put back.
+ */
 async function restorePrevious(
   api: PrefectApi,
   flowRunId: string,
   claimStateId: string | undefined,
 ): Promise<string> {
+  const current = (await api.readFlowRun(flowRunId))?.state ?? null;
+  if (!current || current.id !== claimStateId) return "not Scheduled";
   const history = await api.readFlowRunStates(flowRunId);
-  const at = history.findIndex((s) => s.id === claimStateId);
-  const previous = at > 0 ? history[at - 1] : undefined;
+  const previous = history
+    .filter((s) => s.id !== claimStateId)
+    .sort((a, b) => (a.timestamp ?? "").localeCompare(b.timestamp ?? ""))
+    .at(-1);
   if (!previous) return "not Scheduled";
   await api.setState(
     flowRunId,

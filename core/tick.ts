@@ -4,13 +4,17 @@
  * served pool it heartbeats as a worker (so the pool shows READY), asks Prefect for the scheduled
  * runs due within the horizon, and enqueues each one whose delivery time (`scheduled − lead`) falls
  * before the next tick (plus a margin), delayed until then. Runs further ahead are left to a later
- * tick, so a future run is enqueued once, not once per tick; runs already overdue are enqueued
- * again on every tick until someone claims them.
+ * tick, so a future run is enqueued once, not once per tick. A run still unclaimed after its message
+ * was delivered is enqueued again, but a warm tick waits a few ticks for that message first
+ * (./tickMemo.ts) instead of adding a duplicate on every tick. Then it warms what those runs'
+ * dispatches will share (./warm.ts: the ECS task definition), so a burst does not race for it.
  */
 import type { Deps } from "./context.ts";
 import { describeError } from "./errors.ts";
 import type { DispatchMessage } from "./messages.ts";
 import type { WorkerFlowRunResponse } from "./prefect/types.ts";
+import { tickMemo } from "./tickMemo.ts";
+import { warmRuns } from "./warm.ts";
 
 export interface TickOptions {
   pools: readonly string[];
@@ -31,10 +35,15 @@ const MAX_RUNS_PER_QUERY = 200;
 export interface PoolTick {
   pool: string;
   enqueued: number;
+  /** Due runs not enqueued again: this instance enqueued them recently (omitted when 0). */
+  held?: number;
+  /** Distinct infrastructure specs prepared ahead of the dispatches (core/warm.ts; omitted when 0). */
+  warmed?: number;
   error?: string;
 }
 
 export async function tick(options: TickOptions, deps: Deps): Promise<PoolTick[]> {
+  tickMemo(deps.queue).advance(deps.clock.now().getTime());
   return await Promise.all(options.pools.map((pool) => tickPool(pool, options, deps)));
 }
 
@@ -55,11 +64,31 @@ async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise
     });
     const windowEnd = now.getTime() + (options.tickSeconds + TICK_MARGIN_SECONDS) * 1000;
     const times = deliveryTimes(responses, lead, rate, now);
-    const due = responses.filter((r) => (times.get(r.flow_run.id) ?? 0) < windowEnd);
-    await Promise.all(due.map((r) => enqueue(pool, r, times.get(r.flow_run.id) ?? now.getTime(), now, deps)));
-    if (due.length)
-      deps.logger.info("tick enqueued runs", { pool, count: due.length, seen: responses.length });
-    return { pool, enqueued: due.length };
+    const memo = tickMemo(deps.queue);
+    const due = responses.filter((r) => (times.get(r.flow_run.id)?.at ?? 0) < windowEnd);
+    const fresh = due.filter((r) => {
+      const t = times.get(r.flow_run.id);
+      return !t || !memo.held(r.flow_run.id, t.due, now.getTime());
+    });
+    await Promise.all(
+      fresh.map(async (r) => {
+        const t = times.get(r.flow_run.id) ?? { due: now.getTime(), at: now.getTime() };
+        await enqueue(pool, r, t.at, now, deps);
+        memo.remember(r.flow_run.id, t.due, t.at);
+      }),
+    );
+    const held = due.length - fresh.length;
+    if (fresh.length)
+      deps.logger.info("tick enqueued runs", { pool, count: fresh.length, held, seen: responses.length });
+    // After the enqueues (never instead of them): shared infrastructure ready before the burst.
+    const warmed = workPool
+      ? await warmRuns(
+          workPool,
+          fresh.map((r) => r.flow_run),
+          deps,
+        )
+      : 0;
+    return { pool, enqueued: fresh.length, ...(held ? { held } : {}), ...(warmed ? { warmed } : {}) };
   } catch (error) {
     deps.logger.error("tick failed for pool", { pool, error: describeError(error) });
     return { pool, enqueued: 0, error: describeError(error) };
@@ -72,21 +101,35 @@ export const TICK_MARGIN_SECONDS = 2;
 /** Default dispatches per second a Prefect server sustains (measured: bench/aws.bench.ts). */
 export const DEFAULT_BURST_RATE = 10;
 
-/** Delivery time per run: scheduled − lead, earlier by ⌈n ÷ rate⌉ s for a burst of n at one second. */
+/**
+ * Per run: its scheduled time (`due`) and its delivery time (`at`): scheduled − lead. A burst of n
+ * runs at one second (n > rate) starts ⌈n ÷ rate⌉ s earlier and is paced: `rate` runs per second,
+ * the last of them at scheduled − lead − 1 s. All of one second at once would make the Prefect
+ * server (SQLite above all) answer 503 to many of the burst's concurrent writes.
+ */
 function deliveryTimes(responses: WorkerFlowRunResponse[], lead: number, rate: number, now: Date) {
-  const base = new Map<string, number>();
+  const base = new Map<string, { due: number; at: number }>();
   const perSecond = new Map<number, number>();
   for (const { flow_run: run } of responses) {
-    const due = Date.parse(run.next_scheduled_start_time ?? run.expected_start_time ?? "");
-    const at = (Number.isFinite(due) ? due : now.getTime()) - lead * 1000;
-    base.set(run.id, at);
+    const scheduled = Date.parse(run.next_scheduled_start_time ?? run.expected_start_time ?? "");
+    const due = Number.isFinite(scheduled) ? scheduled : now.getTime();
+    const at = due - lead * 1000;
+    base.set(run.id, { due, at });
     const second = Math.floor(at / 1000);
     perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
   }
-  const times = new Map<string, number>();
-  for (const [id, at] of base) {
-    const n = perSecond.get(Math.floor(at / 1000)) ?? 1;
-    times.set(id, n > rate ? at - Math.ceil(n / rate) * 1000 : at);
+  const times = new Map<string, { due: number; at: number }>();
+  const placed = new Map<number, number>();
+  for (const [id, { due, at }] of base) {
+    const second = Math.floor(at / 1000);
+    const n = perSecond.get(second) ?? 1;
+    if (n <= rate) {
+      times.set(id, { due, at });
+      continue;
+    }
+    const k = placed.get(second) ?? 0; // this run's place in its burst (Prefect's order)
+    placed.set(second, k + 1);
+    times.set(id, { due, at: at - Math.ceil(n / rate) * 1000 + Math.floor(k / rate) * 1000 });
   }
   return times;
 }

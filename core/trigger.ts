@@ -2,8 +2,10 @@
  * @module
  * Create a flow run of a deployment (webhook, cloud cron) with an idempotency key, then dispatch it
  * at once: a `dispatch` message delivered at `scheduled time − lead` (now, for an immediate run).
+ * The create is serialised per runtime and retried within a budget (./createFlowRun.ts).
  */
 import type { Deps } from "./context.ts";
+import { createFlowRunPatiently, WEBHOOK_CREATE_BUDGET_MS } from "./createFlowRun.ts";
 import { PrefectApiError, ValidationError } from "./errors.ts";
 import type { TriggerMessage } from "./messages.ts";
 import type { Deployment, JsonObject } from "./prefect/types.ts";
@@ -18,21 +20,38 @@ export interface TriggerResult {
 /** Raised when the deployment does not exist (the webhook answers 404). */
 export class DeploymentNotFoundError extends ValidationError {}
 
-export async function trigger(message: TriggerMessage, deps: Deps): Promise<TriggerResult> {
+export interface TriggerOptions {
+  /**
+   * How long `create_flow_run` is retried on retryable failures (ms, default
+   * {@link WEBHOOK_CREATE_BUDGET_MS}; the queue consumer passes a longer one).
+   */
+  createBudgetMs?: number;
+}
+
+export async function trigger(
+  message: TriggerMessage,
+  deps: Deps,
+  options: TriggerOptions = {},
+): Promise<TriggerResult> {
   const deployment = await findDeployment(message.deployment, deps);
   if (!deployment.work_pool_name)
     throw new ValidationError(
       `deployment '${message.deployment}' has no work pool; pushpool cannot dispatch it`,
     );
   const since = deps.clock.now().getTime();
-  const run = await deps.api.createFlowRun(deployment.id, {
-    parameters: (message.parameters ?? {}) as JsonObject,
-    ...(message.jobVariables ? { job_variables: message.jobVariables as JsonObject } : {}),
-    idempotency_key: message.idempotencyKey,
-    ...(message.scheduledTime
-      ? { state: { type: "SCHEDULED", state_details: { scheduled_time: message.scheduledTime } } }
-      : {}),
-  });
+  const run = await createFlowRunPatiently(
+    deps,
+    deployment.id,
+    {
+      parameters: (message.parameters ?? {}) as JsonObject,
+      ...(message.jobVariables ? { job_variables: message.jobVariables as JsonObject } : {}),
+      idempotency_key: message.idempotencyKey,
+      ...(message.scheduledTime
+        ? { state: { type: "SCHEDULED", state_details: { scheduled_time: message.scheduledTime } } }
+        : {}),
+    },
+    { budgetMs: options.createBudgetMs ?? WEBHOOK_CREATE_BUDGET_MS },
+  );
   const created = run.created === undefined || Date.parse(run.created) >= since - 5_000;
   const pool = deployment.work_pool_name;
   if (run.state?.type === "SCHEDULED") {

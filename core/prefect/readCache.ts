@@ -3,7 +3,9 @@
  * A warm process (a Lambda instance, the local stack) reads the same flow and work pool for every
  * run of a burst. This decorator keeps those two reads for a short time (flows never change name;
  * pools rarely change), single-flight, so a burst of dispatches sends one request where it sent
- * fifty. Deployments and flow runs are never cached: their job variables and state must be fresh.
+ * fifty. Deployments are never kept: their job variables must be fresh; concurrent reads of one
+ * deployment (the records of one batch) share the request in flight, which is as fresh as any.
+ * Flow runs are never shared: their state is what the claim decides on.
  */
 import type { Clock } from "../ports.ts";
 import type { PrefectApi } from "./api.ts";
@@ -25,8 +27,20 @@ export function withReadCache(api: PrefectApi, options: ReadCacheOptions): Prefe
     options.clock,
     options.poolTtlMs ?? 10_000,
   );
+  const deployments = new Map<string, ReturnType<PrefectApi["readDeployment"]>>();
+  const readDeployment = (target: PrefectApi, id: string) => {
+    let pending = deployments.get(id);
+    if (!pending) {
+      pending = target.readDeployment(id);
+      deployments.set(id, pending);
+      const forget = () => deployments.delete(id);
+      pending.then(forget, forget);
+    }
+    return pending;
+  };
   return new Proxy(api, {
     get(target, prop, receiver) {
+      if (prop === "readDeployment") return (id: string) => readDeployment(target, id);
       if (prop === "readFlow") return (id: string) => flows.get(id, () => target.readFlow(id));
       if (prop === "readWorkPool") return (name: string) => pools.get(name, () => target.readWorkPool(name));
       if (prop === "updateWorkPoolTemplate")

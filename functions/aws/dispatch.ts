@@ -40,7 +40,8 @@ export function makeDispatchHandler(getRuntime: () => Promise<AwsRuntime> = runt
           if (outcome.kind === "rejected") {
             logger.error("dispatch record dropped", { ...ids, reason: outcome.reason });
           } else {
-            logger.info("dispatch record handled", { ...ids, kind: outcome.kind, ...outcome.result });
+            // Core already logged the outcome at info (submitted, skipped, crashed…): one line per run.
+            logger.debug("dispatch record handled", { ...ids, kind: outcome.kind, ...outcome.result });
           }
         } catch (error) {
           logger.warn("dispatch record failed; SQS will redeliver it", {

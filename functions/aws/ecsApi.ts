@@ -10,6 +10,11 @@
  *   identity (the SDK default chain). `assume_role_arn` is not supported yet (ValidationError).
  *
  * The EC2 and CloudWatch Logs clients are loaded on first use: most dispatches never need them.
+ *
+ * RunTask goes out **once** per call (its own client, `maxAttempts: 1`): the SDK's automatic retry
+ * after a lost answer would start a second task wherever `clientToken` is not honoured. The ECS
+ * backend retries it itself, looking for the claim's task first when the failure was ambiguous
+ * (core/backends/ecs/claimTask.ts). Every other call keeps the SDK's retries.
  */
 
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
@@ -91,12 +96,15 @@ function errorName(error: unknown): string {
 export class SdkEcsApi implements EcsApi {
   readonly region: string;
   readonly ecs: ECSClient;
+  /** The same settings without the SDK's retries: RunTask only. */
+  readonly ecsOnce: ECSClient;
   private ec2Client?: Promise<EC2Client>;
   private logsClient?: Promise<CloudWatchLogsClient>;
 
   constructor(readonly settings: ClientSettings) {
     this.region = settings.region;
     this.ecs = new ECSClient(settings);
+    this.ecsOnce = new ECSClient({ ...settings, maxAttempts: 1 });
   }
 
   private ec2(): Promise<EC2Client> {
@@ -135,18 +143,25 @@ export class SdkEcsApi implements EcsApi {
   }
 
   async runTask(request: RunTaskRequest) {
-    const out = await this.ecs.send(new RunTaskCommand(request));
+    const out = await this.ecsOnce.send(new RunTaskCommand(request));
     return { tasks: out.tasks, failures: out.failures };
   }
 
+  /**
+   * RUNNING first, then STOPPED — one after the other. A task's desired status only goes from
+   * RUNNING to STOPPED, so a task that existed before the first query is in one of the answers;
+   * asked at once, the two could both miss a task being stopped in between (the soak saw a
+   * resumed claim start a second task that way).
+   */
   async listTasksStartedBy(cluster: string | undefined, startedBy: string) {
-    const statuses = ["RUNNING", "STOPPED"] as const;
-    const pages = await Promise.all(
-      statuses.map((desiredStatus) =>
-        this.ecs.send(new ListTasksCommand({ cluster, startedBy, desiredStatus, maxResults: 100 })),
-      ),
-    );
-    return pages.flatMap((page) => page.taskArns ?? []);
+    const arns: string[] = [];
+    for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+      const page = await this.ecs.send(
+        new ListTasksCommand({ cluster, startedBy, desiredStatus, maxResults: 100 }),
+      );
+      for (const arn of page.taskArns ?? []) if (!arns.includes(arn)) arns.push(arn);
+    }
+    return arns;
   }
 
   async describeTasks(cluster: string, taskArns: string[]) {

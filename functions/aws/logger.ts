@@ -22,7 +22,11 @@ export function functionLogger(
   const powertools = new PowertoolsLogger({
     serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? "pushpool",
   });
-  const logger = redactingLogger(fromPowertools(powertools), createRedactor(secrets));
+  const logger = redactingLogger(
+    fromPowertools(powertools),
+    createRedactor(secrets),
+    (level) => powertools.level <= LEVELS[level],
+  );
   return {
     ...logger,
     withContext(context) {
@@ -30,6 +34,9 @@ export function functionLogger(
     },
   };
 }
+
+/** Powertools' numeric levels (a line is written when the logger's level ≤ the line's). */
+const LEVELS: Record<keyof Logger, number> = { debug: 8, info: 12, warn: 16, error: 20 };
 
 function fromPowertools(p: PowertoolsLogger): Logger {
   return {

@@ -23,6 +23,7 @@ import { DEFAULT_LEAD_SECONDS, type Deps, type Faults } from "../../core/context
 import { ConfigError } from "../../core/errors.ts";
 import { type Backend, type Clock, type Queue, systemClock } from "../../core/ports.ts";
 import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
+import type { RequestInfo } from "../../core/prefect/http.ts";
 import { withReadCache } from "../../core/prefect/readCache.ts";
 import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
 import { ecsApiFactory } from "./ecsApi.ts";
@@ -50,13 +51,17 @@ export interface RuntimeOptions {
   ecsApiFor?: EcsApiFactory;
   /** Replaces the SQS queue (tests of handlers that must not enqueue). */
   queue?: Queue;
+  /** Told of every Prefect API round trip (benchmarks count them). */
+  onPrefectRequest?: (info: RequestInfo) => void;
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<AwsRuntime> {
   const env = await resolveSecrets(options.env ?? process.env);
   const logger = functionLogger(secretValues(env));
   const config = loadConfig(env);
-  const api = withReadCache(prefectClientFromEnv(env, { logger }), { clock: systemClock });
+  const api = withReadCache(prefectClientFromEnv(env, { logger, onRequest: options.onPrefectRequest }), {
+    clock: systemClock,
+  });
   const ecsApiFor = options.ecsApiFor ?? ecsApiFactory({ env });
   const cluster = blank(env.PUSHPOOL_ECS_CLUSTER);
   const ecs = new EcsBackend({

@@ -53,6 +53,25 @@ describe("reads", () => {
     expect(await client.readWorkPool(uniqueName("missing"))).toBeNull();
   });
 
+  it("asks for uncompressed responses, and the server sends a large one uncompressed", async () => {
+    const encodings: (string | null)[] = [];
+    const plain = new PrefectClient({
+      apiUrl,
+      fetch: async (input, init) => {
+        const res = await fetch(input, init);
+        encodings.push(res.headers.get("content-encoding"));
+        return res;
+      },
+    });
+    const read = await plain.readWorkPool(pool.name);
+    expect(JSON.stringify(read).length).toBeGreaterThan(1000); // past Prefect's gzip threshold
+    expect(encodings).toEqual([null]);
+    const gzipped = await fetch(`${apiUrl}/work_pools/${encodeURIComponent(pool.name)}`, {
+      headers: { "Accept-Encoding": "gzip" },
+    });
+    expect(gzipped.headers.get("content-encoding")).toBe("gzip");
+  });
+
   it("readDeployment / readDeploymentByName (URL-encoded names) / readFlow, null when missing", async () => {
     const byId = await client.readDeployment(deployment.id);
     const byName = await client.readDeploymentByName(flowName, "dep #1 ?x=y+é");

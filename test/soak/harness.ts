@@ -30,12 +30,17 @@ export interface SoakOptions {
   deadlineMs: number;
   /** Tick cadence in seconds (default 20). */
   tickSeconds?: number;
+  /** SQS visibility timeout of both queues (default VISIBILITY_TIMEOUT of ./pipeline.ts). */
+  visibilityTimeout?: number;
   /** Seconds between the 4 schedule instants (default 12). */
   spreadSeconds?: number;
   progress?(line: string): void;
   /** Where to write every line the functions printed (for a post-mortem). */
   logFile?: string;
 }
+
+/** Calls a webhook caller makes before giving up (the last ~2 min after the first). */
+const WEBHOOK_ATTEMPTS = 12;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -66,7 +71,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     prefectAuthString: o.prefectAuthString,
     secrets: { apiKey: o.canaries.apiKey, authString: o.canaries.authString },
     deployments: 4,
-    visibilityTimeout: VISIBILITY_TIMEOUT,
+    visibilityTimeout: o.visibilityTimeout ?? VISIBILITY_TIMEOUT,
     maxReceiveCount: 5,
   });
   const hits = { requests: noHits(), logs: noHits() };
@@ -92,6 +97,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       crash: { afterClaim: 0.04, afterSubmit: 0.04, midBatch: 0.05 },
       failRate: 0.08,
       tickSeconds: o.tickSeconds,
+      visibilityTimeout: o.visibilityTimeout,
     });
     const load = { created, ...(await createTriggered(o, world, pipeline, sqs)) };
     progress(`${load.keys.length} trigger/webhook keys sent by ${secs(t0)} s`);
@@ -131,27 +137,23 @@ function split(runs: number) {
 }
 
 /**
- * The API share, created before the functions start (so creation does not compete with them),
- * scheduled at 4 instants `spread` apart from just after creation ends.
+ * The API share, created before the functions start (so creation does not compete with them), one
+ * at a time (SQLite answers 503 to concurrent creates), scheduled at 4 instants `spread` apart from
+ * just after creation ends.
  */
 async function createApiRuns(o: SoakOptions, world: World): Promise<string[]> {
   const { byApi } = split(o.runs);
   const spread = (o.spreadSeconds ?? 12) * 1000;
-  const base = Date.now() + 8_000 + byApi * 25;
+  const base = Date.now() + 8_000 + byApi * 40;
   const created: string[] = [];
-  for (let i = 0; i < byApi; i += 8) {
-    await Promise.all(
-      Array.from({ length: Math.min(8, byApi - i) }, async (_, j) => {
-        const n = i + j;
-        const run = await retrying(() =>
-          world.admin.createFlowRun(world.deployments[n % world.deployments.length]?.id ?? "", {
-            scheduled_at: new Date(base + (n % 4) * spread),
-            idempotency_key: `soak-api-${world.prefix}-${n}`,
-          }),
-        );
-        created.push(run.id);
+  for (let n = 0; n < byApi; n++) {
+    const run = await retrying(() =>
+      world.admin.createFlowRun(world.deployments[n % world.deployments.length]?.id ?? "", {
+        scheduled_at: new Date(base + (n % 4) * spread),
+        idempotency_key: `soak-api-${world.prefix}-${n}`,
       }),
     );
+    created.push(run.id);
   }
   return created;
 }
@@ -163,6 +165,7 @@ async function createTriggered(o: SoakOptions, world: World, pipeline: Pipeline,
   const spread = (o.spreadSeconds ?? 12) * 1000;
   const keys: string[] = [];
   const webhookFailures: string[] = [];
+  let webhookRetries = 0;
   const deployment = (i: number) => world.deployments[i % world.deployments.length];
   const ref = (i: number) => (i % 2 ? `soak/${deployment(i)?.name}` : (deployment(i)?.id ?? ""));
   const triggers = async () => {
@@ -187,22 +190,25 @@ async function createTriggered(o: SoakOptions, world: World, pipeline: Pipeline,
     for (let i = 0; i < byWebhook; i++) {
       const key = `soak-webhook-${world.prefix}-${i}`;
       const body = JSON.stringify({ deployment: ref(i), idempotencyKey: key });
-      // A 5xx (Prefect unreachable through the proxy) is what a CI caller retries.
+      // A 5xx (Prefect busy or unreachable through the proxy) is what a CI caller retries: backing
+      // off 1, 2, 4, 8 s, then every 16 s, for about two minutes (a burst of due runs keeps a
+      // SQLite-backed server answering 503 to creates for a minute or more).
       for (let attempt = 1; ; attempt++) {
         const response = await pipeline.webhook(functionUrlEvent(body, o.canaries.webhookSecret));
         if (response.statusCode === 202 || response.statusCode === 200) break;
-        if (attempt >= 5) {
+        if (attempt >= WEBHOOK_ATTEMPTS) {
           webhookFailures.push(`${key} ${response.statusCode} ${response.body}`);
           break;
         }
-        await sleep(500 * attempt);
+        webhookRetries++;
+        await sleep(1000 * Math.min(16, 2 ** (attempt - 1)));
       }
       keys.push(key);
       await sleep((3 * spread) / byWebhook);
     }
   };
   await Promise.all([triggers(), webhooks()]);
-  return { keys, webhookFailures };
+  return { keys, webhookFailures, webhookRetries };
 }
 
 /** Every run settled, both queues empty, nothing in progress — twice in a row — or the deadline. */

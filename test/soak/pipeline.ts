@@ -31,10 +31,15 @@ export interface PipelineOptions {
   failRate: number;
   /** Tick cadence (default {@link TICK_SECONDS}). */
   tickSeconds?: number;
+  /** Of both queues' mappings (default {@link VISIBILITY_TIMEOUT}); the queues must match it. */
+  visibilityTimeout?: number;
 }
 
-/** Above the slowest invocation (a latency fault outlasting the client timeout, then retries). */
-export const VISIBILITY_TIMEOUT = 20;
+/**
+ * Above the slowest invocation: a trigger retries its create for up to 30 s while the server is
+ * busy (core/createFlowRun.ts), plus its last call. (Production: 370 s, ≥ 6 × the 60 s timeout.)
+ */
+export const VISIBILITY_TIMEOUT = 45;
 /**
  * The tick's cadence. Production ticks each minute; faster is fine, but every tick re-enqueues
  * each overdue unclaimed run, so a tick much faster than the dispatchers drain a backlog of due
@@ -45,6 +50,7 @@ export const TICK_SECONDS = 20;
 export async function startPipeline(o: PipelineOptions) {
   const { world, proxies, sqs } = o;
   const tickSeconds = o.tickSeconds ?? TICK_SECONDS;
+  const visibilityTimeout = o.visibilityTimeout ?? VISIBILITY_TIMEOUT;
   const sent = { dispatch: 0 };
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -60,7 +66,9 @@ export async function startPipeline(o: PipelineOptions) {
     PUSHPOOL_TICK_SECONDS: String(tickSeconds),
     PUSHPOOL_HORIZON_SECONDS: "20",
     PUSHPOOL_LEAD_SECONDS: "0",
-    PUSHPOOL_START_TIMEOUT_SECONDS: "30",
+    // Reconcile is the backstop of redelivery: it resubmits a claim left without infrastructure
+    // once the redelivery had its chance (and crashes it after twice that).
+    PUSHPOOL_START_TIMEOUT_SECONDS: String(visibilityTimeout + 15),
     PUSHPOOL_CONTAINER_API_URL: o.prefectApiUrl,
     PREFECT_API_REQUEST_TIMEOUT: "10",
   };
@@ -83,7 +91,7 @@ export async function startPipeline(o: PipelineOptions) {
     queue: world.dispatch,
     region: REGION,
     pollers: 8,
-    visibilityTimeout: VISIBILITY_TIMEOUT,
+    visibilityTimeout,
     handlerFor: makeDispatchHandler,
     newRuntime,
     crash: { ...o.crash, random: crashRandom },
@@ -93,7 +101,7 @@ export async function startPipeline(o: PipelineOptions) {
     queue: world.events,
     region: REGION,
     pollers: 2,
-    visibilityTimeout: VISIBILITY_TIMEOUT,
+    visibilityTimeout,
     handlerFor: makeEventsHandler,
     newRuntime: () => newRuntime(undefined),
     crash: { afterClaim: 0, afterSubmit: 0, midBatch: o.crash.midBatch / 2, random: crashRandom },

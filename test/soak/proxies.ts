@@ -2,14 +2,16 @@
  * The soak's two proxy chains (seeded; ≥ 5 % of requests faulted on each):
  *
  *   pushpool's Prefect client → recorder → fault proxy → Prefect server
- *   pushpool's ECS port (ECS, EC2, Logs) → recorder → fault proxy → RunTask-idempotency relay → moto
+ *   pushpool's ECS port (ECS, EC2, Logs) → recorder → fault proxy → moto
  *
  * `set_state` gets a heavier share, lost-after-apply first among it: the claim whose answer never
  * arrives is the case exactly-once depends on. On moto the fault proxy sees one route (`POST /`), so
- * every ECS call — RunTask included — gets the same rates.
+ * every ECS call — RunTask included — gets the same rates. moto ignores RunTask's `clientToken`, and
+ * nothing here makes up for it: a RunTask whose answer is lost after moto started the task must
+ * not lead to a second task through pushpool's own protocol alone.
  */
 import { type FaultProxy, type FaultRates, startFaultProxy } from "../reliability/faultProxy.ts";
-import { type RecordedRequest, type Relay, startRelay } from "./relay.ts";
+import { type RecordedRequest, startRelay } from "./relay.ts";
 
 export const PREFECT_RATES: FaultRates = {
   status500: 0.01,
@@ -44,8 +46,6 @@ export interface Proxies {
   ecsUrl: string;
   prefect: FaultProxy;
   ecs: FaultProxy;
-  /** The relay in front of moto (counts RunTask retries it answered from the clientToken cache). */
-  idempotency: Relay;
   stop(): Promise<void>;
 }
 
@@ -66,9 +66,8 @@ export async function startProxies(o: {
     rules: on ? [{ method: "POST", path: /\/set_state$/, rates: SET_STATE_RATES }] : [],
     rates: on ? PREFECT_RATES : {},
   });
-  const idempotency = await startRelay({ upstream: o.motoEndpoint, runTaskIdempotency: true });
   const ecs = await startFaultProxy({
-    upstream: idempotency.url,
+    upstream: o.motoEndpoint,
     seed: o.seed ^ 0x5a5a,
     latencyMs: 2_500,
     retryAfterSeconds: 1,
@@ -81,11 +80,9 @@ export async function startProxies(o: {
     ecsUrl: ecsRecorder.url,
     prefect,
     ecs,
-    idempotency,
     async stop() {
       await Promise.all([prefectRecorder.stop(), ecsRecorder.stop()]);
       await Promise.all([prefect.stop(), ecs.stop()]);
-      await idempotency.stop();
     },
   };
 }

@@ -29,6 +29,8 @@ export interface JudgeInput {
   created: string[];
   keys: string[];
   webhookFailures: string[];
+  /** Webhook calls answered 5xx and retried by the caller. */
+  webhookRetries: number;
   sent: { dispatch: number };
   dispatch: MappingStats;
   events: MappingStats;
@@ -61,8 +63,6 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
   // Runs: none lost, none stuck, one per idempotency key.
   const missing = i.created.filter((id) => !byId.has(id));
   const perKey = countBy(runs, (r) => r.idempotency_key ?? null);
-  // A trigger dead-lettered before its run was created is accounted for (in the DLQ, with its
-  // reason, to be redriven); a key with no run and no dead-lettered message is lost.
   const dead = {
     dispatch: await readAll(world, world.dispatchDlq),
     events: await readAll(world, world.eventsDlq),
@@ -79,13 +79,25 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
   const webhookKeys = new Set(i.webhookFailures.map((f) => f.split(" ")[0]));
   const unmade = i.keys.filter((k) => !perKey.has(k));
   const deadLettered = unmade.filter((k) => deadKeys.has(k));
-  const refused = unmade.filter((k) => webhookKeys.has(k));
-  const missingKeys = unmade.filter((k) => !deadKeys.has(k) && !webhookKeys.has(k));
+  const missingKeys = unmade.filter((k) => !deadKeys.has(k));
   const dupKeys = [...perKey].filter(([k, n]) => i.keys.includes(k) && n > 1);
   const lost = runs.filter((r) => verdict(r) === "lost");
   const stuck = runs.filter((r) => verdict(r) === "stuck");
-  if (missing.length + missingKeys.length + lost.length)
-    v.push(`runs lost: ${[...missing, ...missingKeys, ...ids(lost)].slice(0, 10).join("; ")}`);
+  const requested = i.created.length + i.keys.length;
+  const made = i.created.length - missing.length + i.keys.length - unmade.length;
+  const lostCount = missing.length + missingKeys.length + lost.length;
+  // Requested, not created, and not dead-lettered with a reason: lost (a webhook caller that gave
+  // up after its retries included — it was told, but the run does not exist).
+  if (lostCount)
+    v.push(
+      `runs lost: ${[...missing, ...missingKeys.map((k) => (webhookKeys.has(k) ? `${k} (webhook refused)` : k)), ...ids(lost)].slice(0, 10).join("; ")}`,
+    );
+  // Every deployment of the soak exists: a dead-lettered trigger is a transient failure that
+  // outlasted every delivery, not a genuine one.
+  if (deadLettered.length)
+    v.push(
+      `triggers dead-lettered although their deployment exists: ${deadLettered.slice(0, 10).join(", ")}`,
+    );
   if (stuck.length) v.push(`runs stuck: ${ids(stuck).join("; ")}`);
   const rewound = runs.filter((r) => i.engine.completedRuns.has(r.id) && r.state_type !== "COMPLETED");
   if (rewound.length) v.push(`runs the flow completed that ended otherwise: ${ids(rewound).join("; ")}`);
@@ -174,24 +186,40 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
   const crashReasons = [
     ...countBy(
       runs.filter((r) => r.state_type === "CRASHED"),
-      (r) => (r.state?.message ?? "").replace(UUID, ":id").slice(0, 70),
+      // The first sentence, without the common prefix and with numbers generalised ("within 61 s").
+      (r) =>
+        (r.state?.message ?? "")
+          .replace(UUID, ":id")
+          .replace(/^Flow run infrastructure /, "")
+          .split(". ")[0]
+          ?.replace(/\b\d+ s\b/g, "N s")
+          .slice(0, 80) ?? "",
     ),
   ]
+    .sort((a, b) => b[1] - a[1])
     .map(([m, n]) => `${n}× ${m}`)
-    .join(" | ");
+    .join("; ");
   const states = [...countBy(runs, (r) => r.state_type ?? "?")].map(([s, n]) => `${s} ${n}`).join(", ");
-  const skipped = i.logLines.filter(
-    (l) => l.includes('"dispatch record handled"') && l.includes('"skipped"'),
-  ).length;
+  const skipped = i.logLines.filter((l) => l.includes('"dispatch skipped"')).length;
   const seconds = (Date.now() - i.t0) / 1000;
   const rows: Array<readonly [string, string | number]> = [
-    ["runs", `${runs.length} (${states})`],
-    ["created", `${i.created.length} API (tick), ${i.keys.length} trigger/webhook keys`],
+    [
+      "runs requested",
+      `${requested} (${i.created.length} through the API, found by the tick; ${i.keys.filter((k) => k.startsWith("soak-trigger-")).length} trigger messages; ${i.keys.filter((k) => k.startsWith("soak-webhook-")).length} webhook calls)`,
+    ],
+    ["runs created", `${made} of ${requested} (${states})`],
     ["Prefect requests via proxy", `${pf.requests}, faulted ${pf.faulted} (${pct(pf.faulted, pf.requests)})`],
     ["  by kind", faultsOf(proxies.prefect.counters)],
     ["ECS/EC2 requests via proxy", `${ef.requests}, faulted ${ef.faulted} (${pct(ef.faulted, ef.requests)})`],
     ["  by kind", faultsOf(proxies.ecs.counters)],
-    ["  RunTask retries answered by clientToken", proxies.idempotency.replayedRunTasks],
+    [
+      "  RunTask ambiguous failures (looked first)",
+      countLines(i.logLines, "retrying RunTask", '"lookFirst":true'),
+    ],
+    [
+      "  claim's task adopted, not restarted",
+      `after an ambiguous failure ${countLines(i.logLines, "Found the ECS task of this claim", "ambiguous")}, on a resumed claim ${countLines(i.logLines, "Found the ECS task of this claim", "resumed")}`,
+    ],
     [
       "dispatcher crashes",
       `after claim ${crashes.afterClaim}, after submit ${crashes.afterSubmit}, mid-batch ${crashes.midBatch} (${crashTotal} for ${claims} claims, ${i.dispatch.hooks.afterSubmit} submits)`,
@@ -206,29 +234,29 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
     ["crash reasons", crashReasons || "-"],
     ["flow outcomes (engine)", `completed ${i.engine.completed}, failed exit 1 ${i.engine.failed}`],
     [
-      "Prefect writes per run",
-      `p50 ${percentile(perRunWrites, 50)}, p95 ${percentile(perRunWrites, 95)}, max ${maxWrites}`,
+      "Prefect requests per run",
+      `${(pf.requests / Math.max(1, runs.length)).toFixed(1)} (all pushpool's requests ÷ runs); writes naming a run: p50 ${percentile(perRunWrites, 50)}, p95 ${percentile(perRunWrites, 95)}, max ${maxWrites}`,
     ],
     [
       "time to settled",
       `p50 ${percentile(settled, 50).toFixed(1)} s, p95 ${percentile(settled, 95).toFixed(1)} s`,
     ],
     [
-      "triggers dead-lettered before a run existed",
-      `${deadLettered.length} (in the DLQ with the reason; redrive creates them)`,
+      "triggers dead-lettered / webhook calls refused",
+      `${deadLettered.length} / ${i.webhookFailures.length} (triggers re-queued while Prefect was busy: ${countLines(i.logLines, "trigger deferred", "")}; webhook answers 5xx retried by the caller: ${i.webhookRetries}; ${[...new Set(i.webhookFailures.map((f) => f.slice(f.indexOf(" ") + 1, f.indexOf(" ") + 60)))].join("; ") || "-"})`,
     ],
-    [
-      "webhook calls answered 5xx 5 times",
-      `${refused.length} (the caller was told: ${[...new Set(i.webhookFailures.map((f) => f.slice(f.indexOf(" ") + 1, f.indexOf(" ") + 60)))].join("; ") || "-"})`,
-    ],
-    ["runs lost", missing.length + missingKeys.length + lost.length],
+    ["runs lost", lostCount],
     ["runs stuck", stuck.length],
     ["tasks duplicated", dupTasks.length + i.engine.overlaps.length],
     ["canary hits (requests / logs)", `${sum(i.canaryHits.requests)} / ${sum(i.canaryHits.logs)}`],
     ["verdict", v.length ? `FAIL (${v.length})` : "PASS"],
   ];
   const diagnoses: string[] = [];
-  const suspects = [...rewound, ...stuck, ...lost, ...badPid].map((r) => r.id);
+  const dupTokens = new Set(dupTasks.map(([t]) => t));
+  const suspects = [
+    ...[...rewound, ...stuck, ...lost, ...badPid].map((r) => r.id),
+    ...tasks.filter((t) => t.token && dupTokens.has(t.token) && t.runId).map((t) => t.runId as string),
+  ];
   if (process.env.SOAK_DIAG)
     suspects.push(...runs.filter((r) => r.state_type === "CRASHED").map((r) => r.id));
   for (const id of [...new Set(suspects)].slice(0, Number(process.env.SOAK_DIAG ?? 5)))
@@ -241,6 +269,11 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
     canaryHits: i.canaryHits,
     seconds,
   };
+}
+
+/** Log lines of `message` that also contain `also`. */
+function countLines(lines: readonly string[], message: string, also: string): number {
+  return lines.filter((l) => l.includes(`"${message}`) && l.includes(also)).length;
 }
 
 const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);

@@ -6,16 +6,12 @@
  *   content-addressed task-definition spec (or the linked ARN), the RunTask request, cluster,
  *   orchestration container, credentials, logs settings and the spec hash.
  * - `submit` finds or registers the task definition (single flight per hash), resolves `awsvpc`
- *   networking, calls RunTask with the claim's `clientToken` and returns `<cluster>::<taskArn>`.
+ *   networking, starts the claim's one task (./claimTask.ts: RunTask with the claim's
+ *   `clientToken` and tag; the task a resumed claim or a lost answer already started is adopted)
+ *   and returns `<cluster>::<taskArn>`.
  * - `inspect` = DescribeTasks, `kill` = StopTask.
  */
-import type { Task } from "@aws-sdk/client-ecs";
-import {
-  InfrastructureNotFoundError,
-  InvalidJobConfigurationError,
-  SubmitError,
-  TransientError,
-} from "../../errors.ts";
+import { InfrastructureNotFoundError, InvalidJobConfigurationError } from "../../errors.ts";
 import type { JobConfiguration } from "../../job/types.ts";
 import {
   type Backend,
@@ -24,14 +20,8 @@ import {
   type Logger,
   silentLogger,
 } from "../../ports.ts";
-import { CLAIM_TOKEN_TAG, findClaimTask } from "./claimTask.ts";
-import {
-  awsErrorShape,
-  classifyAwsError,
-  classifyRunTaskError,
-  classifyRunTaskFailure,
-  THROTTLE_RETRY_SECONDS,
-} from "./classify.ts";
+import { CLAIM_TOKEN_TAG, startClaimTask } from "./claimTask.ts";
+import { awsErrorShape, classifyAwsError, classifyRunTaskError } from "./classify.ts";
 import { isPlainObject, type PlainObject, plain } from "./config.ts";
 import { resolveNetwork } from "./network.ts";
 import { formatPid, parsePid, regionOfArn } from "./pid.ts";
@@ -151,24 +141,45 @@ export class EcsBackend implements Backend<EcsRequest> {
     const tags = Array.isArray(runTask.tags) ? runTask.tags : [];
     runTask.tags = [...tags, { key: CLAIM_TOKEN_TAG, value: token }];
 
-    const adopted = ctx.resumed
-      ? await findClaimTask(api, runTask as unknown as RunTaskRequest, token)
-      : null;
-    if (adopted)
-      this.logger.info("Found the ECS task of this claim; not starting another", {
-        taskArn: adopted.taskArn,
-      });
-    const task = adopted ?? (await this.runTask(api, runTask as unknown as RunTaskRequest, request));
+    const { task } = await startClaimTask(api, runTask as unknown as RunTaskRequest, token, {
+      resumed: ctx.resumed === true,
+      claimedAt: Date.parse(ctx.flowRun.state?.timestamp ?? ""),
+      now: Date.now,
+      attempts: this.options.runTaskAttempts ?? 3,
+      classify: (error) =>
+        classifyRunTaskError(error, {
+          cluster: runTask.cluster as string | undefined,
+          launchType: runTask.launchType as string | undefined,
+          configureCloudwatchLogs: request.configureCloudwatchLogs,
+          executionRoleArn: request.executionRoleArn,
+          linkedTaskDefinition: request.taskDefinition.kind === "arn",
+        }),
+      sleep: this.sleep,
+      random: this.options.random ?? Math.random,
+      logger: this.logger,
+    });
     const cluster =
       typeof runTask.cluster === "string" && runTask.cluster ? runTask.cluster : task.clusterArn;
     const pid = formatPid(cluster ?? "default", task.taskArn ?? "");
     this.remember(task.taskArn ?? "", { credentials: request.credentials, containerName });
-    this.logger.info("Created ECS task", {
+    // Debug: core logs "flow run submitted" with the pid at info, one line per run.
+    this.logger.debug("Created ECS task", {
       flowRunId: ctx.flowRun.id,
       taskArn: task.taskArn,
       taskDefinitionArn: runTask.taskDefinition,
     });
     return { pid };
+  }
+
+  /** Registers (or finds) the task definition a submit of this request will use, ahead of the burst. */
+  async warm(request: EcsRequest): Promise<void> {
+    const plan = request.taskDefinition;
+    if (plan.kind !== "spec") return; // a linked task definition: nothing to register
+    await this.registry.resolve(this.options.ecsApiFor(request.credentials), {
+      spec: plan.spec as unknown as PlainObject,
+      family: plan.family,
+      hash: plan.hash,
+    });
   }
 
   private async describeLinked(api: EcsApi, arn: string) {
@@ -187,40 +198,6 @@ export class EcsBackend implements Backend<EcsRequest> {
         "task_definition_arn: Failed to run ECS task, the task definition is inactive. Re-register the task definition or remove the `task_definition_arn` from your work pool configuration to allow pushpool to register a new task definition automatically.",
       );
     return found.taskDefinition;
-  }
-
-  private async runTask(api: EcsApi, runTask: RunTaskRequest, request: EcsRequest): Promise<Task> {
-    const attempts = this.options.runTaskAttempts ?? 3;
-    const random = this.options.random ?? Math.random;
-    const context = {
-      cluster: runTask.cluster,
-      launchType: runTask.launchType,
-      configureCloudwatchLogs: request.configureCloudwatchLogs,
-      executionRoleArn: request.executionRoleArn,
-      linkedTaskDefinition: request.taskDefinition.kind === "arn",
-    };
-    for (let attempt = 1; ; attempt++) {
-      let out: Awaited<ReturnType<EcsApi["runTask"]>>;
-      try {
-        out = await api.runTask(runTask);
-      } catch (error) {
-        const classified = classifyRunTaskError(error, context);
-        const quick =
-          classified instanceof TransientError &&
-          (classified.retryAfterSeconds ?? 0) <= THROTTLE_RETRY_SECONDS &&
-          attempt < attempts;
-        if (!quick) throw classified;
-        this.logger.warn("retrying RunTask", { attempt, reason: awsErrorShape(error).message });
-        await this.sleep(1000 + random() * 3000);
-        continue;
-      }
-      const failure = out.failures?.[0];
-      if (failure) throw classifyRunTaskFailure(failure);
-      const task = out.tasks?.[0];
-      if (!task?.taskArn)
-        throw new SubmitError("Failed to run ECS task: no tasks or failures were returned.");
-      return task;
-    }
   }
 
   async inspect(pid: string, _ctx?: BackendContext): Promise<InfraStatus> {

@@ -4,12 +4,14 @@
  * `_custom_network_configuration` decide it: no `network_configuration` → every subnet of the
  * given (or default) VPC with a public IP; a `network_configuration` → its subnets must belong to
  * `vpc_id`, then it is passed verbatim as `awsvpcConfiguration`. Subnets found by discovery are
- * sorted so a retried RunTask sends identical parameters (its client token requires that).
+ * sorted so a retried RunTask sends identical parameters (its client token requires that), and
+ * remembered for a minute per AWS port (./subnetCache.ts).
  */
 import { InvalidJobConfigurationError } from "../../errors.ts";
 import { classifyAwsError } from "./classify.ts";
 import type { PlainObject } from "./config.ts";
 import type { EcsApi } from "./port.ts";
+import { rememberedSubnets } from "./subnetCache.ts";
 
 export interface NetworkInput {
   /** The task definition's network mode (only `awsvpc` gets a network configuration). */
@@ -47,7 +49,11 @@ export async function resolveNetwork(api: EcsApi, input: NetworkInput): Promise<
   return { awsvpcConfiguration: structuredClone(input.networkConfiguration) };
 }
 
-async function vpcSubnets(api: EcsApi, vpcId: string | null, help: string): Promise<string[]> {
+function vpcSubnets(api: EcsApi, vpcId: string | null, help: string): Promise<string[]> {
+  return rememberedSubnets(api, vpcId, () => discoverSubnets(api, vpcId, help));
+}
+
+async function discoverSubnets(api: EcsApi, vpcId: string | null, help: string): Promise<string[]> {
   const what = vpcId ? `VPC with ID ${vpcId}` : "the default VPC";
   let vpc: { vpcId: string } | null;
   let subnets: string[];

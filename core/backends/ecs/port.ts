@@ -32,7 +32,10 @@ export interface EcsApi {
   deregisterTaskDefinition(taskDefinitionArn: string): Promise<void>;
   /** RunTask. */
   runTask(request: RunTaskRequest): Promise<Pick<RunTaskCommandOutput, "tasks" | "failures">>;
-  /** ListTasks(cluster, startedBy) for both desired statuses (RUNNING and STOPPED): task ARNs. */
+  /**
+   * ListTasks(cluster, startedBy) for both desired statuses: task ARNs. Must not miss a task that
+   * existed before the call, even one stopped meanwhile (RUNNING is asked first, then STOPPED).
+   */
   listTasksStartedBy(cluster: string | undefined, startedBy: string): Promise<string[]>;
   /** DescribeTasks(include TAGS). */
   describeTasks(

@@ -5,22 +5,13 @@
  * process environment the SDK clients (ours and the handlers') read.
  */
 import { randomUUID } from "node:crypto";
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  PurgeQueueCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { PurgeQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { inject } from "vitest";
+import { createQueue, defaultNetwork, type QueueRef, REGION } from "./motoWorld.ts";
 
-export const REGION = "us-east-1";
-
-export interface QueueRef {
-  url: string;
-  arn: string;
-}
+export { type QueueRef, REGION };
 
 export interface AwsPeers {
   endpoint: string;
@@ -49,15 +40,6 @@ export function useMotoEnv(): string {
   return endpoint;
 }
 
-async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string> = {}) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const url = QueueUrl as string;
-  const attrs = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }),
-  );
-  return { url, arn: attrs.Attributes?.QueueArn as string };
-}
-
 export async function setupAwsPeers(label: string): Promise<AwsPeers> {
   const endpoint = useMotoEnv();
   const prefix = `pp-${label}-${randomUUID().slice(0, 6)}`;
@@ -67,20 +49,7 @@ export async function setupAwsPeers(label: string): Promise<AwsPeers> {
   const ec2 = new EC2Client(config);
   const cluster = `${prefix}-cluster`;
   const created = await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-  const subnetsOut = await ec2.send(
-    new DescribeSubnetsCommand({ Filters: [{ Name: "default-for-az", Values: ["true"] }] }),
-  );
-  const subnets = (subnetsOut.Subnets ?? []).map((s) => s.SubnetId as string);
-  const vpcId = subnetsOut.Subnets?.[0]?.VpcId as string;
-  const groups = await ec2.send(
-    new DescribeSecurityGroupsCommand({
-      Filters: [
-        { Name: "vpc-id", Values: [vpcId] },
-        { Name: "group-name", Values: ["default"] },
-      ],
-    }),
-  );
-  const securityGroup = groups.SecurityGroups?.[0]?.GroupId as string;
+  const { vpcId, subnets, securityGroup } = await defaultNetwork(ec2);
   const dlq = await createQueue(sqs, `${prefix}-dlq`);
   const dispatch = await createQueue(sqs, `${prefix}-dispatch`, {
     VisibilityTimeout: "30",

@@ -188,7 +188,7 @@ describe("dispatch handler", () => {
     });
     expect(await tasksOf(peers, run.id)).toHaveLength(1);
     const logs = output.text();
-    expect(logs).toContain("dispatch record handled");
+    expect(logs).toContain("flow run submitted");
     for (const secret of Object.values(SECRETS)) expect(logs).not.toContain(secret);
     expect(logs).not.toContain("pp-auth-5e2d8b7c4a1f");
   });

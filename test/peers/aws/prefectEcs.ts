@@ -8,53 +8,17 @@ import { inject } from "vitest";
 import type { Deployment, JsonObject, WorkPool } from "../../../core/prefect/types.ts";
 import { PrefectAdmin, uniqueName } from "../helpers/prefectAdmin.ts";
 import type { AwsPeers } from "./awsPeers.ts";
+import { type EcsDeploymentVars, ecsTemplate, ecsJobVariables as jobVariablesOn } from "./motoWorld.ts";
+
+export { type EcsDeploymentVars, ecsTemplate };
 
 export function admin(): PrefectAdmin {
   return new PrefectAdmin(inject("prefectApiUrl"));
 }
 
-/** The bundled `ecs` default template, with container memory (moto quirk). */
-export async function ecsTemplate(a: PrefectAdmin): Promise<JsonObject> {
-  const template = (await a.client.readDefaultBaseJobTemplate("ecs")) as JsonObject | null;
-  if (!template) throw new Error("the Prefect server has no default template for 'ecs' pools");
-  const copy = structuredClone(template) as {
-    job_configuration: { task_definition: { containerDefinitions: JsonObject[] } };
-  };
-  const container = copy.job_configuration.task_definition.containerDefinitions[0];
-  if (!container) throw new Error("the ecs template has no container definition");
-  container.memory = "{{ memory }}";
-  return copy as unknown as JsonObject;
-}
-
-export interface EcsDeploymentVars {
-  image?: string;
-  cpu?: number;
-  memory?: number;
-  env?: Record<string, string>;
-  labels?: Record<string, string>;
-  command?: string;
-}
-
-/**
- * Job variables for a deployment on the moto cluster. The network configuration names its security
- * group (moto answers 500 without one) and so needs `vpc_id` (as Prefect's ECS worker requires).
- */
+/** Job variables for a deployment on this file's moto cluster (labels name the file's prefix). */
 export function ecsJobVariables(peers: AwsPeers, o: EcsDeploymentVars = {}): JsonObject {
-  return {
-    image: o.image ?? "prefecthq/prefect:3-latest",
-    cpu: o.cpu ?? 512,
-    memory: o.memory ?? 1024,
-    cluster: peers.cluster,
-    vpc_id: peers.vpcId,
-    network_configuration: {
-      subnets: peers.subnets.slice(0, 1),
-      securityGroups: [peers.securityGroup],
-      assignPublicIp: "DISABLED",
-    },
-    labels: o.labels ?? { team: "data", "pushpool-test": peers.prefix },
-    env: o.env ?? { GREETING: "hello" },
-    command: o.command ?? "python -m prefect.engine",
-  };
+  return jobVariablesOn(peers, { ...o, labels: o.labels ?? { team: "data", "pushpool-test": peers.prefix } });
 }
 
 export async function ecsPoolWithDeployment(

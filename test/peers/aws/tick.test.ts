@@ -49,7 +49,7 @@ describe("tick handler", () => {
     const beyond = await admin.createFlowRun(deployment.id, { scheduled_at: inSeconds(115) });
 
     const result = await tickHandler({});
-    expect(result.ticked).toEqual([{ pool: pool.name, enqueued: 3 }]);
+    expect(result.ticked).toEqual([{ pool: pool.name, enqueued: 3, warmed: 1 }]);
 
     const first = await receiveBodies();
     expect(first.map((b) => b.flowRunId)).toEqual([now.id]);

@@ -31,6 +31,19 @@ describe("withReadCache", () => {
     expect(count("readWorkPool")).toBe(2);
   });
 
+  it("shares a deployment read in flight between concurrent callers, and only while it is in flight", async () => {
+    const api = new FakePrefect();
+    api.addPool("pool");
+    const dep = api.addDeployment("pool");
+    const cached = withReadCache(api, { clock: new FakeClock() });
+    const burst = await Promise.all(Array.from({ length: 10 }, () => cached.readDeployment(dep.id)));
+    expect(burst.every((d) => d?.id === dep.id)).toBe(true);
+    const count = () => api.calls.filter((c) => c.startsWith("readDeployment ")).length;
+    expect(count()).toBe(1);
+    await cached.readDeployment(dep.id);
+    expect(count()).toBe(2);
+  });
+
   it("does not remember a missing pool, and forgets a pool whose template it updates", async () => {
     const api = new FakePrefect();
     const cached = withReadCache(api, { clock: new FakeClock() });

@@ -85,6 +85,28 @@ describe("redaction", () => {
     log.info("token s3cr3t-value", { error: new Error("bad s3cr3t-value") });
     expect(lines.join()).not.toContain("s3cr3t-value");
   });
+
+  it("skips the redaction of lines the inner logger would not write", () => {
+    let redactions = 0;
+    const written: string[] = [];
+    const log = redactingLogger(
+      {
+        debug: (m) => written.push(`debug ${m}`),
+        info: (m) => written.push(`info ${m}`),
+        warn() {},
+        error() {},
+      },
+      (value) => {
+        redactions++;
+        return value;
+      },
+      (level) => level !== "debug",
+    );
+    log.debug("Prefect API request", { path: "/flow_runs/x" });
+    expect([redactions, written]).toEqual([0, []]);
+    log.info("flow run submitted", { pid: "p" });
+    expect([redactions, written]).toEqual([2, ["info flow run submitted"]]);
+  });
 });
 
 describe("submit token and exit codes", () => {

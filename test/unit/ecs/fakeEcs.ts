@@ -1,7 +1,8 @@
 /**
  * A hand-written fake of the EcsApi port: task-definition families with revisions and tags, RunTask
- * with client-token idempotency, DescribeTasks/StopTask, VPCs and subnets, log streams. It records
- * every call, can add latency, and throws queued errors per operation.
+ * with client-token idempotency (or without, like moto), DescribeTasks/StopTask, VPCs and subnets,
+ * log streams. It records every call, can add latency, throws queued errors per operation, and can
+ * lose RunTask answers after starting the task.
  */
 import type { Tag, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { EcsApi, RunTaskRequest, TaskDefinitionSpec } from "../../../core/backends/ecs/port.ts";
@@ -41,6 +42,10 @@ export class FakeEcsApi implements EcsApi {
   errors: Partial<Record<Op, unknown[]>> = {};
   /** RunTask responses to return instead of starting a task, consumed in order. */
   runTaskFailures: { reason: string; detail?: string }[][] = [];
+  /** Errors thrown by RunTask *after* it started the task (the answer lost), consumed in order. */
+  lostRunTaskAnswers: unknown[] = [];
+  /** Ignore RunTask's clientToken, as moto does. */
+  ignoreClientToken = false;
   families = new Map<string, StoredTd[]>();
   tasks = new Map<string, Task>();
   tokens = new Map<string, Task>();
@@ -109,7 +114,7 @@ export class FakeEcsApi implements EcsApi {
     await this.enter("runTask", request);
     const failures = this.runTaskFailures.shift();
     if (failures) return { tasks: [], failures };
-    const token = request.clientToken;
+    const token = this.ignoreClientToken ? undefined : request.clientToken;
     const existing = token ? this.tokens.get(token) : undefined;
     if (existing) return { tasks: [structuredClone(existing)], failures: [] };
     const clusterName = (request.cluster ?? "default").split("/").pop() ?? "default";
@@ -127,6 +132,8 @@ export class FakeEcsApi implements EcsApi {
     };
     this.tasks.set(task.taskArn ?? "", task);
     if (token) this.tokens.set(token, task);
+    const lost = this.lostRunTaskAnswers.shift();
+    if (lost) throw lost;
     return { tasks: [structuredClone(task)], failures: [] };
   }
 

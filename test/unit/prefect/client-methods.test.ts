@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PrefectClient } from "../../../core/prefect/client.ts";
+import { LABEL_RETRIES, PrefectClient } from "../../../core/prefect/client.ts";
 import type { State } from "../../../core/prefect/types.ts";
 import { isPyFloat } from "../../../core/template/pyFloat.ts";
 import { API, type FetchCall, fakeClock, fakeFetch, type Reply } from "./fakes.ts";
@@ -32,6 +32,25 @@ const METADATA = JSON.stringify({
     },
   },
 }).replace("99", "1.0");
+
+describe("worker labels under a busy server", () => {
+  it("retries a 503 on the labels PATCH a few times (a burst on SQLite loses many at the first try)", async () => {
+    let failures = 2;
+    const { client, fake } = setup((call) =>
+      call.path.endsWith("/labels") && failures-- > 0 ? { status: 503 } : { status: 200, body: null },
+    );
+    await client.updateFlowRunLabels("r1", { "prefect.worker.name": "w" });
+    expect(fake.calls.filter((c) => c.path.endsWith("/labels"))).toHaveLength(3);
+  });
+
+  it("gives up after LABEL_RETRIES retries", async () => {
+    const { client, fake } = setup((call) =>
+      call.path.endsWith("/labels") ? { status: 503 } : { status: 200 },
+    );
+    await expect(client.updateFlowRunLabels("r1", { a: "b" })).rejects.toThrow(/503/);
+    expect(fake.calls.filter((c) => c.path.endsWith("/labels"))).toHaveLength(LABEL_RETRIES + 1);
+  });
+});
 
 describe("PrefectClient paths and bodies", () => {
   it("getScheduledFlowRuns always sends scheduled_before with an offset, the rest only when given", async () => {

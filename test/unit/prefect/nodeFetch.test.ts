@@ -1,0 +1,130 @@
+/**
+ * The Prefect client's default transport against a local HTTP server: what the client relies on
+ * (status, headers, body, a UTF-8 request body, keep-alive) and how failures surface (timeouts as
+ * the signal's TimeoutError, a body cut short as a network error, a refused connection's code).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeFetch } from "../../../core/prefect/nodeFetch.ts";
+
+let server: Server;
+let base: string;
+const sockets = new Set<string>();
+
+const routes: Record<string, (req: IncomingMessage, body: string, res: ServerResponse) => void> = {
+  "/echo": (req, body, res) => {
+    res.setHeader("Content-Type", "application/json");
+    res.setHeader("Retry-After", "3");
+    res.end(
+      JSON.stringify({
+        method: req.method,
+        body,
+        length: req.headers["content-length"],
+        auth: req.headers.authorization,
+      }),
+    );
+  },
+  "/gzip": (_req, _body, res) => {
+    res.setHeader("Content-Encoding", "gzip");
+    res.end(gzipSync(Buffer.from('{"é":1.0}')));
+  },
+  "/status": (_req, _body, res) => {
+    res.statusCode = 503;
+    res.statusMessage = "Service Unavailable";
+    res.end('{"detail":"busy"}');
+  },
+  "/cut": (_req, _body, res) => {
+    res.setHeader("Content-Length", "100");
+    res.write('{"partial":');
+    setTimeout(() => res.socket?.destroy(), 20);
+  },
+  "/slow": (_req, _body, res) => {
+    setTimeout(() => res.end("{}"), 2_000);
+  },
+};
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    sockets.add(`${req.socket.remotePort}`);
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (c: string) => {
+      body += c;
+    });
+    req.on("end", () => routes[req.url ?? ""]?.(req, body, res));
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((ok) => server.close(ok));
+});
+
+describe("nodeFetch", () => {
+  it("sends method, headers and a UTF-8 body with its byte length; returns status, headers and text", async () => {
+    const res = await nodeFetch(`${base}/echo`, {
+      method: "PATCH",
+      headers: { Authorization: "Bearer k" },
+      body: '{"name":"é"}',
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Retry-After")).toBe("3");
+    expect(res.headers.get("x-missing")).toBeNull();
+    expect(JSON.parse(await res.text())).toEqual({
+      method: "PATCH",
+      body: '{"name":"é"}',
+      length: "13",
+      auth: "Bearer k",
+    });
+  });
+
+  it("reuses one connection for sequential requests (keep-alive)", async () => {
+    sockets.clear();
+    for (let i = 0; i < 5; i++)
+      await (await nodeFetch(`${base}/echo`, { method: "GET", headers: {} })).text();
+    expect(sockets.size).toBe(1);
+  });
+
+  it("returns error statuses with their reason phrase and body", async () => {
+    const res = await nodeFetch(`${base}/status`, { method: "GET", headers: {} });
+    expect([res.status, res.statusText, await res.text()]).toEqual([
+      503,
+      "Service Unavailable",
+      '{"detail":"busy"}',
+    ]);
+  });
+
+  it("decodes a compressed body a proxy sent anyway", async () => {
+    const res = await nodeFetch(`${base}/gzip`, { method: "GET", headers: {} });
+    expect(await res.text()).toBe('{"é":1.0}');
+  });
+
+  it("fails text() when the body is cut short", async () => {
+    const res = await nodeFetch(`${base}/cut`, { method: "GET", headers: {} });
+    await expect(res.text()).rejects.toThrow();
+  });
+
+  it("rejects with the signal's TimeoutError when the server is too slow", async () => {
+    const error = await nodeFetch(`${base}/slow`, {
+      method: "GET",
+      headers: {},
+      signal: AbortSignal.timeout(100),
+    }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe("TimeoutError");
+  });
+
+  it("rejects with the connection error's code when nothing listens", async () => {
+    const closed = createServer();
+    await new Promise<void>((ok) => closed.listen(0, "127.0.0.1", ok));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((ok) => closed.close(ok));
+    const error = await nodeFetch(`http://127.0.0.1:${port}/`, { method: "GET", headers: {} }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as { code?: string }).code).toBe("ECONNREFUSED");
+  });
+});
