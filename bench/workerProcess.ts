@@ -1,7 +1,7 @@
 /**
  * @module
- * Prefect's own `process` worker as the benchmark's reference: `prefect worker start --pool <pool>
- * --type process` from the same pinned venv, with Prefect's default worker settings (poll every
+ * Prefect's own workers as the benchmarks' reference: `prefect worker start --pool <pool> --type
+ * <type>` (`process` for `npm run bench`, `ecs` for `npm run bench:aws`) from the same pinned venv, with Prefect's default worker settings (poll every
  * 10 s, prefetch 10 s, heartbeat 30 s; nothing PREFECT_WORKER_* is set). Its output goes to a log
  * file. CPU is read from /proc/<pid>/stat (utime + stime of the worker process itself; the flow
  * processes it starts are its children and are not included, as the local stack's are not).
@@ -29,9 +29,15 @@ export interface WorkerOptions {
   timeoutMs?: number;
 }
 
-export async function startWorker(o: WorkerOptions): Promise<WorkerProcess> {
+/** Prefect's `process` worker (`npm run bench`). */
+export function startWorker(o: WorkerOptions): Promise<WorkerProcess> {
+  return startPrefectWorker("process", o);
+}
+
+/** `prefect worker start --pool <pool> --type <type>`, once it has heartbeated. */
+export async function startPrefectWorker(type: string, o: WorkerOptions): Promise<WorkerProcess> {
   const out = openSync(o.logFile, "a");
-  const child: ChildProcess = spawn(PREFECT_BIN, ["worker", "start", "--pool", o.pool, "--type", "process"], {
+  const child: ChildProcess = spawn(PREFECT_BIN, ["worker", "start", "--pool", o.pool, "--type", type], {
     env: o.env,
     stdio: ["ignore", out, out],
     detached: true,
@@ -58,12 +64,12 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerProcess> {
   };
   const deadline = Date.now() + (o.timeoutMs ?? 90_000);
   while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`the Prefect worker exited (${exited}):\n${tail()}`);
+    if (exited !== null) throw new Error(`the Prefect ${type} worker exited (${exited}):\n${tail()}`);
     if (await hasWorker(o.apiUrl, o.pool)) return worker;
     await sleep(500);
   }
   await worker.stop();
-  throw new Error(`the Prefect worker did not heartbeat in time:\n${tail()}`);
+  throw new Error(`the Prefect ${type} worker did not heartbeat in time:\n${tail()}`);
 }
 
 /** True once a worker other than pushpool has heartbeated in the pool. */

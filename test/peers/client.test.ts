@@ -263,9 +263,12 @@ describe("pools", () => {
     expect((await client.readWorkPool(p.name))?.status).toBe("NOT_READY");
     await client.heartbeat(p.name, "pushpool-test", 60);
     expect((await client.readWorkPool(p.name))?.status).toBe("READY");
-    expect(
-      trips.filter((t) => t.path === `/work_pools/${p.name}/workers/heartbeat`).map((t) => t.status),
-    ).toEqual([204]);
+    // A busy shared server (SQLite) may answer 503 first; the client retries until the 204.
+    const statuses = trips
+      .filter((t) => t.path === `/work_pools/${p.name}/workers/heartbeat`)
+      .map((t) => t.status);
+    expect(statuses.at(-1)).toBe(204);
+    expect(statuses.slice(0, -1).every((s) => s === 503)).toBe(true);
   });
 
   it("updateWorkPoolTemplate fills an empty template and keeps floats", async () => {

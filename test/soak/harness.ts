@@ -7,9 +7,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { signatureHeader, unixSeconds } from "../../core/signature.ts";
 import { mulberry32 } from "../reliability/faultProxy.ts";
+import { signedFunctionUrlEvent } from "../reliability/secretHygieneKit.ts";
 import { addHits, type Canaries, canaryHits, captureStdio, noHits } from "./capture.ts";
 import { queueDepth, verdict } from "./census.ts";
 import { type Pipeline, startPipeline, VISIBILITY_TIMEOUT } from "./pipeline.ts";
@@ -194,7 +193,7 @@ async function createTriggered(o: SoakOptions, world: World, pipeline: Pipeline,
       // off 1, 2, 4, 8 s, then every 16 s, for about two minutes (a burst of due runs keeps a
       // SQLite-backed server answering 503 to creates for a minute or more).
       for (let attempt = 1; ; attempt++) {
-        const response = await pipeline.webhook(functionUrlEvent(body, o.canaries.webhookSecret));
+        const response = await pipeline.webhook(signedFunctionUrlEvent(body, o.canaries.webhookSecret));
         if (response.statusCode === 202 || response.statusCode === 200) break;
         if (attempt >= WEBHOOK_ATTEMPTS) {
           webhookFailures.push(`${key} ${response.statusCode} ${response.body}`);
@@ -241,30 +240,4 @@ async function untilQuiet(
     }
   }
   return quietPasses >= 2;
-}
-
-function functionUrlEvent(body: string, secret: string): APIGatewayProxyEventV2 {
-  const ts = unixSeconds(new Date());
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: "/trigger",
-    rawQueryString: "",
-    headers: {
-      "content-type": "application/json",
-      "x-pushpool-timestamp": String(ts),
-      "x-pushpool-signature": signatureHeader(secret, ts, body),
-    },
-    body,
-    isBase64Encoded: false,
-    requestContext: {
-      http: {
-        method: "POST",
-        path: "/trigger",
-        protocol: "HTTP/1.1",
-        sourceIp: "127.0.0.1",
-        userAgent: "soak",
-      },
-    },
-  } as unknown as APIGatewayProxyEventV2;
 }

@@ -5,20 +5,22 @@
  * moto cluster). Every name is unique, so the soak can share servers with other suites.
  */
 import { randomUUID } from "node:crypto";
-import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Deployment, JsonObject, WorkPool } from "../../core/prefect/types.ts";
+import {
+  defaultNetwork,
+  ecsTemplate,
+  type QueueRef,
+  queueWithDlq,
+  REGION,
+  CREDENTIALS as TEST_CREDENTIALS,
+} from "../peers/aws/motoWorld.ts";
 import { PrefectAdmin } from "../peers/helpers/prefectAdmin.ts";
 
-export const REGION = "us-east-1";
-export const TEST_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
-
-export interface QueueRef {
-  url: string;
-  arn: string;
-}
+export { type QueueRef, REGION, TEST_CREDENTIALS };
 
 export interface World {
   prefix: string;
@@ -61,35 +63,6 @@ export function useMoto(endpoint: string): void {
   delete process.env.AWS_PROFILE;
 }
 
-async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string> = {}) {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const url = QueueUrl as string;
-  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
-  return { url, arn: out.Attributes?.QueueArn as string };
-}
-
-async function queueWithDlq(sqs: SQSClient, name: string, o: WorldOptions) {
-  const dlq = await createQueue(sqs, `${name}-dlq`);
-  const queue = await createQueue(sqs, name, {
-    VisibilityTimeout: String(o.visibilityTimeout),
-    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: o.maxReceiveCount }),
-  });
-  return [queue, dlq] as const;
-}
-
-/** The bundled `ecs` template with container memory (moto's RunTask answers 500 without it). */
-async function ecsTemplate(admin: PrefectAdmin): Promise<JsonObject> {
-  const template = (await admin.client.readDefaultBaseJobTemplate("ecs")) as JsonObject | null;
-  if (!template) throw new Error("the Prefect server has no default template for 'ecs' pools");
-  const copy = structuredClone(template) as {
-    job_configuration: { task_definition: { containerDefinitions: JsonObject[] } };
-  };
-  const container = copy.job_configuration.task_definition.containerDefinitions[0];
-  if (!container) throw new Error("the ecs template has no container definition");
-  container.memory = "{{ memory }}";
-  return copy as unknown as JsonObject;
-}
-
 export async function createWorld(o: WorldOptions): Promise<World> {
   const config = { region: REGION, endpoint: o.motoEndpoint, credentials: TEST_CREDENTIALS };
   const ecs = new ECSClient(config);
@@ -98,22 +71,10 @@ export async function createWorld(o: WorldOptions): Promise<World> {
   const prefix = `pp-soak-${randomUUID().slice(0, 6)}`;
   const cluster = `${prefix}-cluster`;
   const created = await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
-  const subnetsOut = await ec2.send(
-    new DescribeSubnetsCommand({ Filters: [{ Name: "default-for-az", Values: ["true"] }] }),
-  );
-  const subnets = (subnetsOut.Subnets ?? []).map((s) => s.SubnetId as string);
-  const vpcId = subnetsOut.Subnets?.[0]?.VpcId as string;
-  const groups = await ec2.send(
-    new DescribeSecurityGroupsCommand({
-      Filters: [
-        { Name: "vpc-id", Values: [vpcId] },
-        { Name: "group-name", Values: ["default"] },
-      ],
-    }),
-  );
-  const securityGroup = groups.SecurityGroups?.[0]?.GroupId as string;
-  const [dispatch, dispatchDlq] = await queueWithDlq(sqs, `${prefix}-dispatch`, o);
-  const [events, eventsDlq] = await queueWithDlq(sqs, `${prefix}-events`, o);
+  const { vpcId, subnets, securityGroup } = await defaultNetwork(ec2);
+  const queues = { visibilityTimeout: o.visibilityTimeout, maxReceiveCount: o.maxReceiveCount };
+  const { queue: dispatch, dlq: dispatchDlq } = await queueWithDlq(sqs, `${prefix}-dispatch`, queues);
+  const { queue: events, dlq: eventsDlq } = await queueWithDlq(sqs, `${prefix}-events`, queues);
   const sm = new SecretsManagerClient(config);
   const secret = async (name: string, value: string) =>
     (await sm.send(new CreateSecretCommand({ Name: `${prefix}/${name}`, SecretString: value })))
