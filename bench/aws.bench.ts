@@ -60,6 +60,7 @@ import {
 import { startEcsWorker } from "./awsWorker.ts";
 import { type BundlesResult, measureBundles } from "./bundles.ts";
 import type { Side } from "./plan.ts";
+import { envNumber } from "./plan.ts";
 import { quantile } from "./stats.ts";
 
 /** Prefect's default worker prefetch (PREFECT_WORKER_PREFETCH_SECONDS), the worker's "lead". */
@@ -87,13 +88,7 @@ interface AwsBenchConfig {
 }
 
 function readConfig(env: Record<string, string | undefined>): AwsBenchConfig {
-  const num = (name: string, fallback: number, min: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}`);
-    return value;
-  };
+  const num = (name: string, fallback: number, min: number) => envNumber(env, name, fallback, min);
   const c: AwsBenchConfig = {
     instants: Math.round(num("BENCH_AWS_INSTANTS", 4, 1)),
     runsPerInstant: Math.round(num("BENCH_AWS_RUNS_PER_INSTANT", 50, 1)),

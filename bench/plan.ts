@@ -40,14 +40,22 @@ export interface PlannedRun {
   scheduled: Date;
 }
 
+/** A numeric bench setting: `fallback` when unset, an error naming it when not a number ≥ `min`. */
+export function envNumber(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number,
+  min: number,
+): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}`);
+  return value;
+}
+
 export function readBenchConfig(env: Record<string, string | undefined>): BenchConfig {
-  const num = (name: string, fallback: number, min: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}`);
-    return value;
-  };
+  const num = (name: string, fallback: number, min: number) => envNumber(env, name, fallback, min);
   const config: BenchConfig = {
     runs: Math.round(num("BENCH_RUNS", 50, 1)),
     groupSize: Math.round(num("BENCH_GROUP_SIZE", 5, 1)),
