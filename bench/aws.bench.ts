@@ -34,11 +34,12 @@
  * (unset: pushpool's ECS default). Quick smoke: `BENCH_AWS_INSTANTS=1 BENCH_AWS_RUNS_PER_INSTANT=5
  * BENCH_AWS_BUNDLES=0 npx tsx bench/aws.bench.ts`.
  */
+
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_LEAD_SECONDS } from "../core/context.ts";
+import { ECS_LEAD_SECONDS } from "../core/backends/ecs/index.ts";
 import { makeTickHandler } from "../functions/aws/tick.ts";
 import { createRuntime } from "../functions/aws/wiring.ts";
 import { REPO_ROOT, startPrefectServer, VENV_BIN } from "../functions/local/prefectServer.ts";
@@ -107,7 +108,7 @@ function readConfig(env: Record<string, string | undefined>): AwsBenchConfig {
     settleSeconds: num("BENCH_AWS_SETTLE_SECONDS", 120, 10),
     bundles: env.BENCH_AWS_BUNDLES !== "0",
     bundleRounds: Math.round(num("BENCH_AWS_BUNDLE_ROUNDS", 10, 1)),
-    leadSeconds: num("PUSHPOOL_LEAD_SECONDS", DEFAULT_LEAD_SECONDS.ecs ?? 45, 0),
+    leadSeconds: num("PUSHPOOL_LEAD_SECONDS", ECS_LEAD_SECONDS, 0),
   };
   if (c.tickBeforeSeconds >= TICK_SECONDS + 2)
     throw new Error("BENCH_AWS_TICK_BEFORE_SECONDS must be below the tick period + margin (62 s)");

@@ -28,9 +28,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "../core/config.ts";
-import { DEFAULT_LEAD_SECONDS } from "../core/context.ts";
-import { TICK_MARGIN_SECONDS } from "../core/tick.ts";
+import { PROCESS_LEAD_SECONDS } from "../core/backends/process/index.ts";
+import { TICK_MARGIN_SECONDS } from "../core/runs/tick.ts";
+import { loadConfig } from "../core/runtime/config.ts";
 import { consoleLogger } from "../functions/local/logger.ts";
 import { REPO_ROOT, startPrefectServer, VENV_BIN } from "../functions/local/prefectServer.ts";
 import { type LocalStack, startLocalStack } from "../functions/local/stack.ts";
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   const tickSeconds = process.env.PUSHPOOL_TICK_SECONDS || "5";
   // Lead: pushpool's own default for `process` (it covers a group's start-up under CPU contention,
   // measured 6–12 s here); PUSHPOOL_LEAD_SECONDS overrides it.
-  const leadSeconds = Number(process.env.PUSHPOOL_LEAD_SECONDS || DEFAULT_LEAD_SECONDS.process);
+  const leadSeconds = Number(process.env.PUSHPOOL_LEAD_SECONDS || PROCESS_LEAD_SECONDS);
   // The tick itself never looks less far ahead than tick + margin + lead; shown here for the report.
   const minHorizon = Number(tickSeconds) + TICK_MARGIN_SECONDS + leadSeconds;
   const horizonSeconds =
@@ -177,7 +177,7 @@ async function main(): Promise<number> {
       `first group ${bench.aheadSeconds + 5} s after the runs were created.`;
     const setup =
       `pushpool: tick ${config.tickSeconds} s, horizon ${config.horizonSeconds} s, lead ${leadSeconds} s ` +
-      `(pushpool's built-in default for process: ${DEFAULT_LEAD_SECONDS.process} s). ` +
+      `(pushpool's built-in default for process: ${PROCESS_LEAD_SECONDS} s). ` +
       "Prefect worker: `prefect worker start --type process`, default settings (poll 10 s, prefetch 10 s). " +
       `Prefect ${await serverVersion(server.apiUrl)}, ${cpus().length} CPUs, ` +
       `load average ${load0} before the runs and ${loadavg()[0]?.toFixed(2)} after.`;

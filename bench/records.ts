@@ -4,7 +4,7 @@
  * of its first PENDING state, and (pushpool side) the traced dispatch that recorded its pid; plus
  * the round-trip summaries of both sides and a logger that keeps pushpool's warnings.
  */
-import type { LogFields, Logger } from "../core/ports.ts";
+import type { LogFields, Logger } from "../core/ports/logger.ts";
 import type { FlowRun } from "../core/prefect/types.ts";
 import type { Side } from "./plan.ts";
 import type { RoundTripResult, RunRecord, WorkerRoundTripResult } from "./report.ts";

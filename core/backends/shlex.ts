@@ -1,4 +1,4 @@
-import { InvalidJobConfigurationError } from "../errors.ts";
+import { InvalidJobConfigurationError } from "../shared/errors.ts";
 
 /**
  * Splits a command line the way Python's `shlex.split` does in POSIX mode (how Prefect's process

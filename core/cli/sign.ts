@@ -2,16 +2,17 @@
  * @module
  * Builds the signed HTTP request that `pushpool trigger` (or any CI script) sends to the webhook.
  */
-import { ValidationError } from "../errors.ts";
-import { formatIssues } from "../messages.ts";
+
+import { formatIssues } from "../runtime/messages.ts";
+import { ValidationError } from "../shared/errors.ts";
+import { MAX_BODY_BYTES, WEBHOOK_PATH, WebhookBody } from "../webhook/handler.ts";
 import {
   KEY_ID_HEADER,
   SIGNATURE_HEADER,
   signatureHeader,
   TIMESTAMP_HEADER,
   unixSeconds,
-} from "../signature.ts";
-import { MAX_BODY_BYTES, WEBHOOK_PATH, WebhookBody } from "../webhook.ts";
+} from "../webhook/signature.ts";
 
 /** Input of {@link buildSignedRequest}. */
 export interface SignRequestInput {

@@ -4,11 +4,12 @@
  * needs — the environment the container starts with, the `prefect.io/*` labels, the
  * infrastructure name and the command.
  */
+
+import type { PreparedContext } from "../ports/backend.ts";
 import type { Deployment, Flow, FlowRun, Json, JsonObject, WorkPool } from "../prefect/types.ts";
 import { applyValues, isNotSet } from "../template/applyValues.ts";
 import { pyStr } from "../template/pyStr.ts";
 import { pyTruthy, setOwn } from "../template/pyValue.ts";
-import { coerceStreamOutput, coerceWorkingDir, processEngineCommand } from "./process.ts";
 import type { JobConfiguration, TemplatedJobConfiguration } from "./types.ts";
 
 /** The command a worker starts a flow run with; the run id travels in `PREFECT__FLOW_RUN_ID`. */
@@ -30,27 +31,25 @@ export interface PrepareContext {
    */
   baseEnv?: Readonly<Record<string, string>>;
   /**
-   * The dispatcher's environment: read by `{{ $NAME }}` in the name, and inherited under the
-   * configured env by `process` pools (as Prefect's process worker passes `os.environ`).
+   * The dispatcher's environment: read by `{{ $NAME }}` in the name, and handed to the backend's
+   * own step (a type whose flows inherit the worker's environment adds it there).
    */
   env?: Readonly<Record<string, string | undefined>>;
-  /** `process` pools without a command run `<pythonExecutable> -m prefect.engine`. Default `python`. */
-  pythonExecutable?: string;
+  /** The backend type's own part of the preparation (core/ports/backend.ts `adaptPrepared`). */
+  adapt?(prepared: JobConfiguration, ctx: PreparedContext): JobConfiguration;
 }
 
 /** Returns the prepared configuration; `config` is not modified. */
 export function prepareForFlowRun(config: TemplatedJobConfiguration, ctx: PrepareContext): JobConfiguration {
   const { flowRun, deployment, flow, pool } = ctx;
-  const isProcess = pool?.type === "process";
   const merged: Record<string, string | null> = {
     ...ctx.baseEnv,
     PREFECT__FLOW_RUN_ID: flowRun.id,
     ...attributionEnv(ctx),
   };
   for (const [key, value] of Object.entries(config.env)) setOwn(merged, key, value);
-  let env: Record<string, string> = {};
+  const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(merged)) if (value !== null) setOwn(env, key, value);
-  if (isProcess) env = { ...definedOnly(ctx.env ?? {}), ...env };
 
   const labels: Record<string, string> = {
     "prefect.io/flow-run-id": flowRun.id,
@@ -69,15 +68,14 @@ export function prepareForFlowRun(config: TemplatedJobConfiguration, ctx: Prepar
   }
   for (const [key, value] of Object.entries(config.labels)) setOwn(labels, key, value);
 
-  const prepared: JobConfiguration = { ...config, env, labels, name: renderName(config.name, ctx) };
-  if (isProcess) {
-    prepared.stream_output = coerceStreamOutput(config.stream_output);
-    prepared.working_dir = coerceWorkingDir(config.working_dir);
-    prepared.command = config.command ?? processEngineCommand(ctx.pythonExecutable ?? "python");
-  } else {
-    prepared.command = config.command || FLOW_RUN_COMMAND;
-  }
-  return prepared;
+  const prepared: JobConfiguration = {
+    ...config,
+    env,
+    labels,
+    name: renderName(config.name, ctx),
+    command: config.command || FLOW_RUN_COMMAND,
+  };
+  return ctx.adapt ? ctx.adapt(prepared, { rendered: config, env: ctx.env ?? {} }) : prepared;
 }
 
 /** `PREFECT__WORKER_*`, `PREFECT__FLOW_*` and `PREFECT__DEPLOYMENT_*`, each only when known. */
@@ -107,12 +105,6 @@ function renderName(name: string | null, ctx: PrepareContext): string {
   }
   if (!pyTruthy(rendered)) return ctx.flowRun.name;
   return pyStr(rendered);
-}
-
-function definedOnly(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) setOwn(out, key, value);
-  return out;
 }
 
 const ISO =

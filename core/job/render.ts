@@ -4,6 +4,7 @@
  * Prefect's worker does in `resolve_for_flow_run`: merge the deployment's and the run's job
  * variables, render the pool's base job template with them, then prepare it for the run.
  */
+import type { Backend } from "../ports/backend.ts";
 import type { PrefectApi } from "../prefect/api.ts";
 import type { Deployment, Flow, FlowRun, WorkPool } from "../prefect/types.ts";
 import { fromTemplateAndValues } from "./fromTemplate.ts";
@@ -26,8 +27,8 @@ export interface RenderInput {
   worker: { name: string; id?: string | null };
   /** Label `prefect.io/version`. */
   prefectVersion: string;
-  /** `process` pools without a command run `<pythonExecutable> -m prefect.engine`. Default `python`. */
-  pythonExecutable?: string;
+  /** The pool type's backend: its own part of the preparation (`adaptPrepared`), if any. */
+  backend?: Pick<Backend, "adaptPrepared"> | null;
 }
 
 /**
@@ -50,6 +51,6 @@ export async function renderJobConfiguration(input: RenderInput): Promise<JobCon
     prefectVersion: input.prefectVersion,
     baseEnv: input.baseEnv,
     env: input.env,
-    pythonExecutable: input.pythonExecutable,
+    adapt: input.backend?.adaptPrepared?.bind(input.backend),
   });
 }

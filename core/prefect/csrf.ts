@@ -9,7 +9,7 @@
  * The server keeps one token per client id and replaces it on every fetch, so concurrent requests
  * share one in-flight fetch: two fetches would invalidate each other's tokens.
  */
-import { PrefectApiError } from "../errors.ts";
+import { PrefectApiError } from "../shared/errors.ts";
 import type { Json } from "./types.ts";
 
 /** Loads `GET /csrf-token?client=<id>`; must resolve (not throw) for 404 and 422. */

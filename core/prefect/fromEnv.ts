@@ -4,7 +4,7 @@
  * configured like a Prefect worker (same `PREFECT_API_URL`, `PREFECT_API_KEY`,
  * `PREFECT_API_AUTH_STRING`) needs nothing new.
  */
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 import { PrefectClient, type PrefectClientOptions } from "./client.ts";
 
 /**

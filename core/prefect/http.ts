@@ -6,8 +6,9 @@
  * error message or a log line.
  */
 import { randomUUID } from "node:crypto";
-import { PrefectApiError, TransientError } from "../errors.ts";
-import { type Clock, type Logger, silentLogger, systemClock } from "../ports.ts";
+import { type Clock, systemClock } from "../ports/clock.ts";
+import { type Logger, silentLogger } from "../ports/logger.ts";
+import { PrefectApiError, TransientError } from "../shared/errors.ts";
 import { parseJson } from "../template/pyFloat.ts";
 import { CSRF_TOKEN_HEADER, CsrfTokens } from "./csrf.ts";
 import { errorDetail } from "./errorDetail.ts";

@@ -7,7 +7,7 @@
  * deployment (the records of one batch) share the request in flight, which is as fresh as any.
  * Flow runs are never shared: their state is what the claim decides on.
  */
-import type { Clock } from "../ports.ts";
+import type { Clock } from "../ports/clock.ts";
 import type { PrefectApi } from "./api.ts";
 
 export interface ReadCacheOptions {

@@ -5,7 +5,7 @@
  * fails to render reports exactly what a Prefect worker would report. None of them is retryable:
  * the template, the job variables or a referenced block is wrong.
  */
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "../shared/errors.ts";
 
 /** Base class of every templating error. `pythonClass` is the Python exception's class name. */
 export abstract class TemplateError extends ValidationError {

@@ -13,8 +13,8 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { describeError } from "../../core/errors.ts";
-import { handleMessage } from "../../core/handleMessage.ts";
+import { handleMessage } from "../../core/runtime/handleMessage.ts";
+import { describeError } from "../../core/shared/errors.ts";
 import { sqsBody } from "./envelope.ts";
 import { type AwsRuntime, runtime } from "./wiring.ts";
 

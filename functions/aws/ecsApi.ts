@@ -36,7 +36,7 @@ import type {
   RunTaskRequest,
   TaskDefinitionSpec,
 } from "../../core/backends/ecs/port.ts";
-import { ConfigError, ValidationError } from "../../core/errors.ts";
+import { ConfigError, ValidationError } from "../../core/shared/errors.ts";
 
 /** What the runtime knows before any pool is seen (its own region, a test endpoint). */
 export interface AwsBaseConfig {

@@ -11,9 +11,9 @@
 import type { APIGatewayProxyEventV2, SQSRecord } from "aws-lambda";
 import { z } from "zod";
 import { EcsTaskStateDetail } from "../../core/backends/ecs/taskEvents.ts";
-import { ValidationError } from "../../core/errors.ts";
-import { formatIssues } from "../../core/messages.ts";
-import type { WebhookRequest } from "../../core/webhook.ts";
+import { formatIssues } from "../../core/runtime/messages.ts";
+import { ValidationError } from "../../core/shared/errors.ts";
+import type { WebhookRequest } from "../../core/webhook/handler.ts";
 
 /** The body of an SQS record (a dispatch or trigger message, parsed by core). */
 export function sqsBody(record: SQSRecord): string {

@@ -17,8 +17,8 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ecsCrashLogTail } from "../../core/backends/ecs/crashLogs.ts";
 import { type EcsTaskEvent, interpretEcsTaskEvent } from "../../core/backends/ecs/taskEvents.ts";
-import { describeError, isRetryable } from "../../core/errors.ts";
-import { handleInfraEvent } from "../../core/infraEvents.ts";
+import { handleInfraEvent } from "../../core/runs/infraEvents.ts";
+import { describeError, isPermanent } from "../../core/shared/errors.ts";
 import { ecsTaskStateChange } from "./envelope.ts";
 import { type AwsRuntime, runtime, servesCluster } from "./wiring.ts";
 
@@ -66,21 +66,17 @@ async function handleRecord(record: SQSRecord, rt: AwsRuntime): Promise<void> {
     const outcome = await handleInfraEvent(current, {
       api: deps.api,
       logger,
+      backend: rt.ecs,
       logs: { tail: () => ecsCrashLogTail(api, current) },
     });
     logger.info("task event handled", { ...ids, ...outcome });
   } catch (error) {
-    if (isRetryable(error) || !isOurs(error)) {
+    if (!isPermanent(error)) {
       logger.warn("task event failed; SQS will redeliver it", { ...ids, reason: describeError(error) });
       throw error;
     }
     logger.error("task event dropped", { ...ids, reason: describeError(error) });
   }
-}
-
-/** One of pushpool's own errors (they say whether retrying helps); anything else is retried. */
-function isOurs(error: unknown): boolean {
-  return error instanceof Error && "retryable" in error;
 }
 
 export const handler = makeEventsHandler();

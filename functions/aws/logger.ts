@@ -6,8 +6,8 @@
  */
 import { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
-import type { Logger } from "../../core/ports.ts";
-import { createRedactor, redactingLogger } from "../../core/redact.ts";
+import type { Logger } from "../../core/ports/logger.ts";
+import { createRedactor, redactingLogger } from "../../core/shared/redact.ts";
 
 export interface FunctionLogger extends Logger {
   /** Adds the Lambda request id and function name to the following lines. */

@@ -4,8 +4,8 @@
  * a message that arrives early is re-queued by core dispatch itself (`notBefore`).
  */
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { QueueMessage } from "../../core/messages.ts";
-import type { Queue } from "../../core/ports.ts";
+import type { Queue } from "../../core/ports/queue.ts";
+import type { QueueMessage } from "../../core/runtime/messages.ts";
 
 /** SQS's largest DelaySeconds. */
 export const MAX_SQS_DELAY_SECONDS = 900;
@@ -17,6 +17,8 @@ export function sqsDelaySeconds(delaySeconds: number | undefined): number {
 }
 
 export class SqsQueue implements Queue {
+  /** SQS's largest DelaySeconds. */
+  readonly maxDelaySeconds = MAX_SQS_DELAY_SECONDS;
   constructor(
     readonly queueUrl: string,
     readonly client: SQSClient = new SQSClient({}),

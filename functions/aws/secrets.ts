@@ -14,7 +14,7 @@
  * ARNs are also handed to the ECS backend, so containers get the key as an ECS secret reference.
  * Reads go through Powertools Parameters (SDK clients honour `AWS_ENDPOINT_URL`, e.g. moto in tests).
  */
-import { ConfigError, describeError } from "../../core/errors.ts";
+import { ConfigError, describeError } from "../../core/shared/errors.ts";
 
 type Env = Record<string, string | undefined>;
 

@@ -9,9 +9,10 @@
  * Export: `handler` (functions/aws/tick.handler).
  */
 import type { Context } from "aws-lambda";
-import { describeError } from "../../core/errors.ts";
-import { type ReconcileResult, reconcile } from "../../core/reconcile.ts";
-import { type PoolTick, tick } from "../../core/tick.ts";
+import { type ReconcileResult, reconcile } from "../../core/runs/reconcile.ts";
+import { type PoolTick, tick } from "../../core/runs/tick.ts";
+import { tickOptions } from "../../core/runtime/buildDeps.ts";
+import { describeError } from "../../core/shared/errors.ts";
 import { type AwsRuntime, runtime } from "./wiring.ts";
 
 export interface TickResult {
@@ -25,15 +26,7 @@ export function makeTickHandler(getRuntime: () => Promise<AwsRuntime> = runtime)
     const rt = await getRuntime();
     rt.logger.withContext(context);
     const { config, deps, logger } = rt;
-    const ticked = await tick(
-      {
-        pools: config.pools,
-        tickSeconds: config.tickSeconds,
-        horizonSeconds: config.horizonSeconds,
-        burstRate: config.burstRate,
-      },
-      deps,
-    );
+    const ticked = await tick(tickOptions(config), deps);
     try {
       const reconciled = await reconcile(config.pools, deps);
       const acted = reconciled.filter((r) => r.action !== "none");

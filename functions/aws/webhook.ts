@@ -9,10 +9,10 @@
  * Export: `handler` (functions/aws/webhook.handler).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { describeError } from "../../core/errors.ts";
-import { trigger } from "../../core/trigger.ts";
-import { handleWebhook } from "../../core/webhook.ts";
-import { parseWebhookConfig, type WebhookKey } from "../../core/webhookConfig.ts";
+import { trigger } from "../../core/runs/trigger.ts";
+import { describeError } from "../../core/shared/errors.ts";
+import { parseWebhookConfig, type WebhookKey } from "../../core/webhook/config.ts";
+import { handleWebhook } from "../../core/webhook/handler.ts";
 import { webhookRequest } from "./envelope.ts";
 import { type AwsRuntime, runtime } from "./wiring.ts";
 

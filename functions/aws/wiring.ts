@@ -18,17 +18,18 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { EcsBackend } from "../../core/backends/ecs/index.ts";
 import type { EcsApiFactory } from "../../core/backends/ecs/port.ts";
-import { type Config, containerBaseEnv, loadConfig } from "../../core/config.ts";
-import { DEFAULT_LEAD_SECONDS, type Deps, type Faults } from "../../core/context.ts";
-import { ConfigError } from "../../core/errors.ts";
-import { type Backend, type Clock, type Queue, systemClock } from "../../core/ports.ts";
+import { type Clock, systemClock } from "../../core/ports/clock.ts";
+import type { Queue } from "../../core/ports/queue.ts";
 import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
 import type { RequestInfo } from "../../core/prefect/http.ts";
 import { withReadCache } from "../../core/prefect/readCache.ts";
-import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
+import { buildDeps } from "../../core/runtime/buildDeps.ts";
+import { type Config, loadConfig } from "../../core/runtime/config.ts";
+import type { Deps, Faults } from "../../core/runtime/deps.ts";
+import { ConfigError } from "../../core/shared/errors.ts";
 import { ecsApiFactory } from "./ecsApi.ts";
 import { type FunctionLogger, functionLogger } from "./logger.ts";
-import { SqsQueue } from "./queue.ts";
+import { MAX_SQS_DELAY_SECONDS, SqsQueue } from "./queue.ts";
 import { resolveSecrets, SECRET_ENV_NAMES, secretValues } from "./secrets.ts";
 
 type Env = Record<string, string | undefined>;
@@ -40,6 +41,7 @@ export interface AwsRuntime {
   env: Env;
   logger: FunctionLogger;
   ecsApiFor: EcsApiFactory;
+  ecs: EcsBackend;
   /** Cluster names/ARNs whose task events this deployment handles; empty = any. */
   clusters: string[];
 }
@@ -73,32 +75,29 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<AwsRu
       prefectAuthStringSecretArn: blank(env.PUSHPOOL_PREFECT_AUTH_STRING_SECRET_ARN),
     },
   });
-  const deps: Deps = {
+  const deps = buildDeps({
+    config,
     api,
-    backends: new Map<string, Backend>([["ecs", ecs as Backend]]),
+    backends: [ecs],
     queue: options.queue ?? lazyQueue(env),
-    clock: options.clock ?? systemClock,
+    clock: options.clock,
     logger,
-    workerName: config.workerName,
-    containerEnv: containerBaseEnv(config),
     processEnv: withoutSecrets(env),
-    prefectVersion: PUSHPOOL_VERSION,
-    leadSeconds: (type) => config.leadSeconds ?? DEFAULT_LEAD_SECONDS[type] ?? 30,
-    startTimeoutSeconds: config.startTimeoutSeconds,
     faults: options.faults,
-  };
+  });
   const listed = (env.PUSHPOOL_ECS_CLUSTERS ?? "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
   const clusters = listed.length ? listed : cluster ? [cluster] : [];
-  return { deps, config, env, logger, ecsApiFor, clusters };
+  return { deps, config, env, logger, ecsApiFor, ecs, clusters };
 }
 
 /** The SQS queue, created on first send (the events handler never needs it). */
 function lazyQueue(env: Env): Queue {
   let queue: SqsQueue | undefined;
   return {
+    maxDelaySeconds: MAX_SQS_DELAY_SECONDS,
     async send(message, options) {
       if (!queue) {
         const url = blank(env.PUSHPOOL_QUEUE_URL);

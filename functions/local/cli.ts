@@ -4,9 +4,9 @@
  */
 import { parseArgs } from "node:util";
 import { buildSignedRequest } from "../../core/cli/sign.ts";
-import { loadConfig } from "../../core/config.ts";
-import { describeError, PushpoolError, ValidationError } from "../../core/errors.ts";
-import { parseWebhookConfig } from "../../core/webhookConfig.ts";
+import { loadConfig } from "../../core/runtime/config.ts";
+import { describeError, PushpoolError, ValidationError } from "../../core/shared/errors.ts";
+import { parseWebhookConfig } from "../../core/webhook/config.ts";
 import { consoleLogger } from "./logger.ts";
 import { renderForFlowRun } from "./render.ts";
 import { startLocalStack } from "./stack.ts";

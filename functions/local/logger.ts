@@ -1,4 +1,4 @@
-import type { LogFields, Logger } from "../../core/ports.ts";
+import type { LogFields, Logger } from "../../core/ports/logger.ts";
 
 const ORDER = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 type Level = keyof typeof ORDER;

@@ -5,9 +5,10 @@
  * SQS that the core relies on, without a cloud.
  */
 
-import { describeError } from "../../core/errors.ts";
-import type { QueueMessage } from "../../core/messages.ts";
-import type { Logger, Queue } from "../../core/ports.ts";
+import type { Logger } from "../../core/ports/logger.ts";
+import type { Queue } from "../../core/ports/queue.ts";
+import type { QueueMessage } from "../../core/runtime/messages.ts";
+import { describeError } from "../../core/shared/errors.ts";
 
 export interface LocalQueueOptions {
   /** Handles one message body; a throw means "redeliver". */
@@ -26,6 +27,8 @@ export interface DeadLetter {
 }
 
 export class LocalQueue implements Queue {
+  /** Delays are timers: any length. */
+  readonly maxDelaySeconds = Number.POSITIVE_INFINITY;
   readonly deadLetters: DeadLetter[] = [];
   readonly stats = { sent: 0, delivered: 0, redelivered: 0, deadLettered: 0 };
   private readonly timers = new Set<NodeJS.Timeout>();

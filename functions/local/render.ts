@@ -3,15 +3,18 @@
  * `pushpool render <flow-run-id>`: the exact job configuration and backend request pushpool would
  * submit for a run, with credentials masked. Submits nothing and changes no state.
  */
-import { LocalBackend } from "../../core/backends/local.ts";
-import { containerBaseEnv, loadConfig } from "../../core/config.ts";
-import { renderConfiguration } from "../../core/dispatch.ts";
-import { ValidationError } from "../../core/errors.ts";
-import { loadPoolReadOnly } from "../../core/pools.ts";
-import type { Backend } from "../../core/ports.ts";
+
+import { LocalBackend } from "../../core/backends/process/index.ts";
+import { processSettingsFromEnv } from "../../core/backends/process/settings.ts";
+import { backendRegistry } from "../../core/backends/registry.ts";
+import type { Backend } from "../../core/ports/backend.ts";
 import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
 import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
-import { createRedactor } from "../../core/redact.ts";
+import { renderConfiguration } from "../../core/runs/dispatch.ts";
+import { loadPoolReadOnly } from "../../core/runs/pools.ts";
+import { containerBaseEnv, loadConfig } from "../../core/runtime/config.ts";
+import { ValidationError } from "../../core/shared/errors.ts";
+import { createRedactor } from "../../core/shared/redact.ts";
 
 export async function renderForFlowRun(
   flowRunId: string,
@@ -34,18 +37,18 @@ export async function renderForFlowRun(
   ]);
   if (!flow) throw new ValidationError(`flow ${run.flow_id} not found`);
   if (!pool) throw new ValidationError(`work pool '${poolName}' not found`);
-  const backends = options.backends ?? new Map<string, Backend>([["process", new LocalBackend() as Backend]]);
+  const backends =
+    options.backends ?? backendRegistry([new LocalBackend(processSettingsFromEnv(options.env)) as Backend]);
   const backend = backends.get(pool.type);
   const configuration = await renderConfiguration(
     run,
-    { deployment, flow, pool },
+    { deployment, flow, pool, backend },
     {
       api,
       processEnv: options.env,
       containerEnv: containerBaseEnv(config),
       workerName: config.workerName,
       prefectVersion: PUSHPOOL_VERSION,
-      pythonExecutable: config.python,
     },
   );
   const request = backend

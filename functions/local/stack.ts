@@ -5,22 +5,24 @@
  * webhook on an HTTP port, and the local backend serving `process` pools.
  */
 
-import { LocalBackend, type ProcessExit } from "../../core/backends/local.ts";
-import { type Config, containerBaseEnv } from "../../core/config.ts";
-import { DEFAULT_LEAD_SECONDS, type Deps, type Faults } from "../../core/context.ts";
-import { describeError } from "../../core/errors.ts";
-import { handleMessage, type MessageOutcome } from "../../core/handleMessage.ts";
-import { type Backend, type Logger, systemClock } from "../../core/ports.ts";
+import { LocalBackend, type ProcessExit } from "../../core/backends/process/index.ts";
+import { processSettingsFromEnv } from "../../core/backends/process/settings.ts";
+import { systemClock } from "../../core/ports/clock.ts";
+import type { Logger } from "../../core/ports/logger.ts";
 import type { PrefectApi } from "../../core/prefect/api.ts";
 import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
 import { withReadCache } from "../../core/prefect/readCache.ts";
-import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
-import { type ReconcileResult, reconcile } from "../../core/reconcile.ts";
-import { createRedactor, redactingLogger } from "../../core/redact.ts";
-import { reportExit } from "../../core/report.ts";
-import { tick } from "../../core/tick.ts";
-import { trigger } from "../../core/trigger.ts";
-import type { WebhookKey } from "../../core/webhookConfig.ts";
+import { type ReconcileResult, reconcile } from "../../core/runs/reconcile.ts";
+import { reportExit } from "../../core/runs/report.ts";
+import { tick } from "../../core/runs/tick.ts";
+import { trigger } from "../../core/runs/trigger.ts";
+import { buildDeps, tickOptions } from "../../core/runtime/buildDeps.ts";
+import type { Config } from "../../core/runtime/config.ts";
+import type { Deps, Faults } from "../../core/runtime/deps.ts";
+import { handleMessage, type MessageOutcome } from "../../core/runtime/handleMessage.ts";
+import { describeError } from "../../core/shared/errors.ts";
+import { createRedactor, redactingLogger } from "../../core/shared/redact.ts";
+import type { WebhookKey } from "../../core/webhook/config.ts";
 import { LocalQueue } from "./queue.ts";
 import { startWebhookServer, type WebhookServer } from "./webhookServer.ts";
 
@@ -69,6 +71,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     inheritEnv: flowEnv,
     write: options.write,
     onExit: (exit) => void onProcessExit(exit),
+    ...processSettingsFromEnv(options.env),
   });
   const queue = new LocalQueue({
     logger,
@@ -84,21 +87,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       }
     },
   });
-  deps = {
+  deps = buildDeps({
+    config,
     api,
-    backends: new Map<string, Backend>([["process", backend as Backend]]),
+    backends: [backend],
     queue,
-    clock: systemClock,
     logger,
-    workerName: config.workerName,
-    containerEnv: containerBaseEnv(config),
     processEnv: flowEnv,
-    prefectVersion: PUSHPOOL_VERSION,
-    leadSeconds: (type) => config.leadSeconds ?? DEFAULT_LEAD_SECONDS[type] ?? 30,
-    startTimeoutSeconds: config.startTimeoutSeconds,
-    pythonExecutable: config.python,
     faults: options.faults,
-  };
+  });
 
   // Processes killed by our own shutdown are not reported: the next stack's reconcile finds them gone.
   let stopping = false;
@@ -148,15 +145,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const tickOnce = () => {
     ticking ??= (async () => {
       try {
-        await tick(
-          {
-            pools: config.pools,
-            tickSeconds: config.tickSeconds,
-            horizonSeconds: config.horizonSeconds,
-            burstRate: config.burstRate,
-          },
-          deps,
-        );
+        await tick(tickOptions(config), deps);
         return { reconciled: await reconcile(config.pools, deps) };
       } finally {
         ticking = null;

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { handleWebhook, MAX_BODY_BYTES, type WebhookDeps } from "../../core/webhook.ts";
+import { handleWebhook, MAX_BODY_BYTES, type WebhookDeps } from "../../core/webhook/handler.ts";
 
 export interface WebhookServer {
   url: string;

@@ -30,7 +30,7 @@ describe("deployment concurrency", () => {
     const second = await createRun(dep.id);
     const outcomes: string[] = [];
     const msg = (id: string) => ({ v: 1, kind: "dispatch", flowRunId: id, pool, source: "test" }) as const;
-    const { dispatch } = await import("../../core/dispatch.ts");
+    const { dispatch } = await import("../../core/runs/dispatch.ts");
     outcomes.push((await dispatch(msg(first.id), stack.deps)).outcome);
     const rejected = await dispatch(msg(second.id), stack.deps);
     outcomes.push(rejected.outcome);

@@ -2,7 +2,7 @@
  * Exactly-once dispatch against a real Prefect server and real flow processes.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { isOwnClaim } from "../../core/states.ts";
+import { isOwnClaim } from "../../core/runs/states.ts";
 import {
   createDeployment,
   createProcessPool,
@@ -99,7 +99,7 @@ describe("dispatch against a real Prefect server", () => {
     try {
       const run = await createRun(deploymentId);
       stack.queue.close(); // the message is lost: no redelivery
-      const { dispatch } = await import("../../core/dispatch.ts");
+      const { dispatch } = await import("../../core/runs/dispatch.ts");
       await expect(dispatch(dispatchMessage(run.id), stack.deps)).rejects.toThrow(/injected crash/);
       const pending = await readRun(run.id);
       expect(pending.state_type).toBe("PENDING");
@@ -129,7 +129,7 @@ describe("dispatch against a real Prefect server", () => {
     });
     try {
       const run = await createRun(deploymentId);
-      const { dispatch } = await import("../../core/dispatch.ts");
+      const { dispatch } = await import("../../core/runs/dispatch.ts");
       stack.queue.close();
       await expect(dispatch(dispatchMessage(run.id), stack.deps)).rejects.toThrow(/injected crash/);
       await new Promise((r) => setTimeout(r, 2300));

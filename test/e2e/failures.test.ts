@@ -2,7 +2,7 @@
  * What pushpool reports when things go wrong, against a real Prefect server.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dispatch } from "../../core/dispatch.ts";
+import { dispatch } from "../../core/runs/dispatch.ts";
 import {
   createDeployment,
   createProcessPool,

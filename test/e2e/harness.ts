@@ -5,10 +5,10 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { loadConfig } from "../../core/config.ts";
-import type { Faults } from "../../core/context.ts";
-import type { LogFields, Logger } from "../../core/ports.ts";
+import type { LogFields, Logger } from "../../core/ports/logger.ts";
 import type { FlowRun, StateType } from "../../core/prefect/types.ts";
+import { loadConfig } from "../../core/runtime/config.ts";
+import type { Faults } from "../../core/runtime/deps.ts";
 import { REPO_ROOT, VENV_BIN } from "../../functions/local/prefectServer.ts";
 import { type LocalStack, startLocalStack } from "../../functions/local/stack.ts";
 

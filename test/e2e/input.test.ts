@@ -4,8 +4,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSignedRequest } from "../../core/cli/sign.ts";
-import { handleMessage } from "../../core/handleMessage.ts";
-import { sign } from "../../core/signature.ts";
+import { handleMessage } from "../../core/runtime/handleMessage.ts";
+import { sign } from "../../core/webhook/signature.ts";
 import { createDeployment, createProcessPool, localStack, rest, TERMINAL, waitForState } from "./harness.ts";
 
 const SECRET = "e2e-webhook-secret-0123456789";

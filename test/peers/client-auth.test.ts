@@ -4,8 +4,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrefectApiError } from "../../core/errors.ts";
 import { PrefectClient } from "../../core/prefect/client.ts";
+import { PrefectApiError } from "../../core/shared/errors.ts";
 import { PrefectAdmin } from "./helpers/prefectAdmin.ts";
 import { type PrefectServer, startPrefectServer } from "./prefectServer.ts";
 

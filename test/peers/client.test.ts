@@ -4,9 +4,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { PrefectApiError } from "../../core/errors.ts";
 import { PrefectClient } from "../../core/prefect/client.ts";
 import type { Deployment, FlowRun, StateCreate, WorkPool } from "../../core/prefect/types.ts";
+import { PrefectApiError } from "../../core/shared/errors.ts";
 import { isPyFloat, PyFloat } from "../../core/template/pyFloat.ts";
 import { PrefectAdmin, uniqueName } from "./helpers/prefectAdmin.ts";
 

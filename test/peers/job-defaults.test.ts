@@ -12,7 +12,9 @@
  * into the Cloud Run job body) belong to the backends, not to this module. `process` uses Prefect's
  * real `ProcessJobConfiguration`.
  */
+
 import { beforeAll, describe, expect, inject, it } from "vitest";
+import { LocalBackend } from "../../core/backends/process/index.ts";
 import { renderJobConfiguration } from "../../core/job/render.ts";
 import type { Deployment, Flow, FlowRun, Json, JsonObject, WorkPool } from "../../core/prefect/types.ts";
 import { TemplateError } from "../../core/template/errors.ts";
@@ -248,7 +250,8 @@ describe("default base job templates: renderJobConfiguration vs Prefect's resolv
             baseEnv: oracle.meta.baseEnv,
             worker: WORKER,
             prefectVersion: oracle.meta.version,
-            pythonExecutable: oracle.meta.python,
+            // The process worker's own step; the other types have none.
+            backend: type === "process" ? new LocalBackend({ pythonExecutable: oracle.meta.python }) : null,
           }),
         );
         expect(ours, c.label).toEqual(theirs);

@@ -5,9 +5,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Faults } from "../../core/context.ts";
-import type { LogFields, Logger } from "../../core/ports.ts";
+import type { LogFields, Logger } from "../../core/ports/logger.ts";
 import type { FlowRun } from "../../core/prefect/types.ts";
+import type { Faults } from "../../core/runtime/deps.ts";
 import { rest } from "../e2e/harness.ts";
 import { mulberry32 } from "./faultProxy.ts";
 

@@ -8,14 +8,16 @@
  *
  * Expected: a late provisioning event never moves a finished run; it keeps its final state.
  */
+
 import { describe, expect, it } from "vitest";
-import type { InfraEvent } from "../../core/infraEvents.ts";
-import { handleInfraEvent } from "../../core/infraEvents.ts";
-import { silentLogger } from "../../core/ports.ts";
+import { samePid } from "../../core/backends/ecs/pid.ts";
+import { silentLogger } from "../../core/ports/logger.ts";
 import type { PrefectApi } from "../../core/prefect/api.ts";
 import { PrefectClient } from "../../core/prefect/client.ts";
 import type { StateType } from "../../core/prefect/types.ts";
-import { claim } from "../../core/states.ts";
+import type { InfraEvent } from "../../core/runs/infraEvents.ts";
+import { handleInfraEvent } from "../../core/runs/infraEvents.ts";
+import { claim } from "../../core/runs/states.ts";
 import { apiUrl, createDeployment, createProcessPool, createRun, readRun, setState } from "../e2e/harness.ts";
 
 /** The client, with `setState` held at a gate the first time (the proposal in flight). */
@@ -79,7 +81,11 @@ describe("a provisioning event that lands after the flow finished", () => {
       await api.setInfrastructurePid(run.id, pid);
 
       const slow = stalledSetState(api);
-      const outcome = handleInfraEvent(provisioning(run.id, pid), { api: slow.api, logger: silentLogger });
+      const outcome = handleInfraEvent(provisioning(run.id, pid), {
+        api: slow.api,
+        logger: silentLogger,
+        backend: ECS,
+      });
       await slow.stalled; // it has read the run: PENDING, with this pid
       // Meanwhile the container starts and the flow finishes.
       expect((await setState(run.id, "RUNNING", "Running", null)).status).toBe("ACCEPT");
@@ -103,10 +109,14 @@ describe("a provisioning event that lands after the flow finished", () => {
     expect((await claim(api, run.id, "pushpool")).claimed).toBe(true);
     const pid = "soak-cluster::arn:aws:ecs:us-east-1:123456789012:task/soak-cluster/on-time";
     await api.setInfrastructurePid(run.id, pid);
-    expect(await handleInfraEvent(provisioning(run.id, pid), { api, logger: silentLogger })).toEqual({
+    expect(
+      await handleInfraEvent(provisioning(run.id, pid), { api, logger: silentLogger, backend: ECS }),
+    ).toEqual({
       outcome: "pending",
       adopted: false,
     });
     expect((await readRun(run.id)).state_name).toBe("InfrastructurePending");
   });
 });
+
+const ECS = { label: "ECS task", samePid };

@@ -10,9 +10,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../core/config.ts";
-import type { MessageOutcome } from "../../core/handleMessage.ts";
 import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
+import { loadConfig } from "../../core/runtime/config.ts";
+import type { MessageOutcome } from "../../core/runtime/handleMessage.ts";
 import { VENV_BIN } from "../../functions/local/prefectServer.ts";
 import { type LocalStack, startLocalStack } from "../../functions/local/stack.ts";
 import { apiUrl, createDeployment, createProcessPool, createRun } from "../e2e/harness.ts";

@@ -8,6 +8,7 @@
  * In front of moto: a proxy that forwards the first RunTask(s), then drops the connection before
  * the answer, exactly as the soak's `lostAfterApply` fault.
  */
+
 import { createServer, request as httpRequest, type IncomingMessage } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { ListTasksCommand } from "@aws-sdk/client-ecs";
@@ -17,6 +18,7 @@ import type { BaseJobTemplate, JsonObject } from "../../core/prefect/types.ts";
 import { ecsApiFactory } from "../../functions/aws/ecsApi.ts";
 import { type AwsPeers, REGION, setupAwsPeers } from "../peers/aws/awsPeers.ts";
 import { bundledTemplate, renderEcs } from "../unit/ecs/render.ts";
+import { submitVia } from "../unit/fakes/submit.ts";
 
 const CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
 
@@ -151,7 +153,7 @@ describe("a RunTask answer lost after moto started the task", () => {
       { template: motoTemplate() },
     );
     Object.assign(state, { lose: 1, runTasks: 0 });
-    const { pid } = await backend.submit(backend.prepare(config, ctx), `${peers.prefix}-claim`, ctx);
+    const { pid } = await submitVia(backend, backend.prepare(config, ctx), `${peers.prefix}-claim`, ctx);
     expect(state.runTasks).toBe(1);
     const tasks = await tasksStartedBy(`pushpool/${run.id}`);
     expect(tasks).toHaveLength(1);

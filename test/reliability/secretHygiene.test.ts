@@ -11,8 +11,8 @@
 import { ListTasksCommand } from "@aws-sdk/client-ecs";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { loadConfig } from "../../core/config.ts";
-import type { LogFields, Logger } from "../../core/ports.ts";
+import type { LogFields, Logger } from "../../core/ports/logger.ts";
+import { loadConfig } from "../../core/runtime/config.ts";
 import { makeDispatchHandler } from "../../functions/aws/dispatch.ts";
 import { ecsApiFactory } from "../../functions/aws/ecsApi.ts";
 import { makeEventsHandler } from "../../functions/aws/events.ts";

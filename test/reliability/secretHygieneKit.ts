@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeTasksCommand, type ECSClient } from "@aws-sdk/client-ecs";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { signatureHeader, unixSeconds } from "../../core/signature.ts";
+import { signatureHeader, unixSeconds } from "../../core/webhook/signature.ts";
 
 /** A flow process that proposes Running then Completed with the credentials it inherited. */
 export function authFlowScript(): string {

@@ -11,9 +11,9 @@
  * final state and no second process starts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Deps } from "../../core/context.ts";
-import { dispatch } from "../../core/dispatch.ts";
 import type { StateType } from "../../core/prefect/types.ts";
+import { dispatch } from "../../core/runs/dispatch.ts";
+import type { Deps } from "../../core/runtime/deps.ts";
 import {
   createDeployment,
   createProcessPool,

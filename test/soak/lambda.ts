@@ -16,7 +16,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
-import type { Faults } from "../../core/context.ts";
+import type { Faults } from "../../core/runtime/deps.ts";
 import type { AwsRuntime } from "../../functions/aws/wiring.ts";
 import { toRecord } from "../peers/aws/eventSource.ts";
 import type { QueueRef } from "./world.ts";

@@ -5,7 +5,7 @@
  * few seconds, and the flow "container" (./engine.ts).
  */
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import type { Faults } from "../../core/context.ts";
+import type { Faults } from "../../core/runtime/deps.ts";
 import { makeDispatchHandler } from "../../functions/aws/dispatch.ts";
 import { ecsApiFactory } from "../../functions/aws/ecsApi.ts";
 import { makeEventsHandler } from "../../functions/aws/events.ts";
@@ -79,6 +79,7 @@ export async function startPipeline(o: PipelineOptions) {
       faults,
       ecsApiFor: ecsApiFactory({ endpoint: proxies.ecsUrl, region: REGION, credentials: TEST_CREDENTIALS }),
       queue: {
+        maxDelaySeconds: queue.maxDelaySeconds,
         send: async (message, options) => {
           await queue.send(message, options);
           sent.dispatch++;

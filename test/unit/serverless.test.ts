@@ -4,7 +4,7 @@
  * least-privilege IAM, cron schedules), linted with cfn-lint, and each function zip is weighed.
  * `osls print` checks that the defaults alone resolve (package needs no configuration).
  *
- * Needs the AWS handlers (functions/aws/{dispatch,events,tick,webhook}.ts) and `cfn-lint` on PATH;
+ * Needs the AWS handlers (functions/aws/{dispatch,events,tick,webhook}.ts) and `cfn-lint` in .venv/ (functions/local/requirements.txt);
  * a missing one is a failure with a clear message, never a skip.
  */
 import { execFile } from "node:child_process";
@@ -15,7 +15,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseQueueMessage } from "../../core/messages.ts";
+import { parseQueueMessage } from "../../core/runtime/messages.ts";
+import { VENV_BIN } from "../../functions/local/prefectServer.ts";
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -568,11 +569,15 @@ describe("cfn-lint", () => {
     const file = join(outDir, "cloudformation-template-update-stack.json");
     let stdout: string;
     try {
-      ({ stdout } = await run("cfn-lint", ["--format", "json", file], { maxBuffer: 16 * 1024 * 1024 }));
+      ({ stdout } = await run(join(VENV_BIN, "cfn-lint"), ["--format", "json", file], {
+        maxBuffer: 16 * 1024 * 1024,
+      }));
     } catch (error) {
       const e = error as { code?: string | number; stdout?: string; message: string };
       if (e.code === "ENOENT")
-        throw new Error("cfn-lint is not installed (expected on PATH; `pip install cfn-lint`)");
+        throw new Error(
+          "cfn-lint is not installed in .venv/ (pinned in functions/local/requirements.txt; run `npm run setup`)",
+        );
       // cfn-lint exits non-zero when it reports anything; the JSON is still on stdout.
       if (!e.stdout) throw new Error(`cfn-lint failed: ${e.message}`);
       stdout = e.stdout;

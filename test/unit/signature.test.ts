@@ -6,7 +6,7 @@ import {
   signatureHeader,
   type VerifyInput,
   verify,
-} from "../../core/signature.ts";
+} from "../../core/webhook/signature.ts";
 
 const SECRET = "test-secret-0123456789";
 const OLD_SECRET = "old-secret-abcdefghijkl";

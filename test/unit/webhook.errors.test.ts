@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PrefectApiError, ValidationError, WebhookError } from "../../core/errors.ts";
+import { PrefectApiError, ValidationError, WebhookError } from "../../core/shared/errors.ts";
 import { CI_SECRET, CRON_SECRET, harness, PARAM_SECRET, payload, request, TS } from "./webhookHarness.ts";
 
 describe("handleWebhook: trigger errors", () => {

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { TriggerMessage } from "../../core/messages.ts";
-import { sign } from "../../core/signature.ts";
-import { handleWebhook, type WebhookRequest } from "../../core/webhook.ts";
-import type { WebhookKey } from "../../core/webhookConfig.ts";
+import type { TriggerMessage } from "../../core/runtime/messages.ts";
+import type { WebhookKey } from "../../core/webhook/config.ts";
+import { handleWebhook, type WebhookRequest } from "../../core/webhook/handler.ts";
+import { sign } from "../../core/webhook/signature.ts";
 
 const SECRET = "property-secret-0123456789";
 const NOW = new Date("2026-08-01T12:00:00Z");

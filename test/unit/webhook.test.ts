@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES } from "../../core/webhook.ts";
+import { MAX_BODY_BYTES } from "../../core/webhook/handler.ts";
 import {
   CI_SECRET,
   CRON_SECRET,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { buildSignedRequest } from "../../core/cli/sign.ts";
-import { ValidationError } from "../../core/errors.ts";
-import type { TriggerMessage } from "../../core/messages.ts";
-import { sign } from "../../core/signature.ts";
-import { handleWebhook, MAX_BODY_BYTES } from "../../core/webhook.ts";
+import type { TriggerMessage } from "../../core/runtime/messages.ts";
+import { ValidationError } from "../../core/shared/errors.ts";
+import { handleWebhook, MAX_BODY_BYTES } from "../../core/webhook/handler.ts";
+import { sign } from "../../core/webhook/signature.ts";
 
 const SECRET = "cli-secret-0123456789abcdef";
 const NOW = new Date("2026-08-01T12:00:00.900Z");

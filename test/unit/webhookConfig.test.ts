@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../core/errors.ts";
-import { parseWebhookConfig } from "../../core/webhookConfig.ts";
+import { ConfigError } from "../../core/shared/errors.ts";
+import { parseWebhookConfig } from "../../core/webhook/config.ts";
 
 const SECRET_A = "ci-secret-AAAAAAAAAAAA";
 const SECRET_B = "cron-secret-BBBBBBBBBB";

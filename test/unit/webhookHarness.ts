@@ -1,10 +1,10 @@
 /** Shared fakes for the webhook tests: signed requests, a recording `trigger`, a capturing logger. */
 import { expect } from "vitest";
-import type { TriggerMessage } from "../../core/messages.ts";
-import type { LogFields, Logger } from "../../core/ports.ts";
-import { sign } from "../../core/signature.ts";
-import { handleWebhook, type WebhookRequest, type WebhookResponse } from "../../core/webhook.ts";
-import type { WebhookKey } from "../../core/webhookConfig.ts";
+import type { LogFields, Logger } from "../../core/ports/logger.ts";
+import type { TriggerMessage } from "../../core/runtime/messages.ts";
+import type { WebhookKey } from "../../core/webhook/config.ts";
+import { handleWebhook, type WebhookRequest, type WebhookResponse } from "../../core/webhook/handler.ts";
+import { sign } from "../../core/webhook/signature.ts";
 
 export const CI_SECRET = "ci-secret-0123456789abcdef";
 export const CRON_SECRET = "cron-secret-0123456789abcd";

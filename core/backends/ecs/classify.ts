@@ -6,7 +6,12 @@
  * keeps the AWS error name and reason. RunTask wording follows Prefect's
  * `_report_task_run_creation_failure` ("Failed to run ECS task…").
  */
-import { InvalidJobConfigurationError, PushpoolError, SubmitError, TransientError } from "../../errors.ts";
+import {
+  InvalidJobConfigurationError,
+  PushpoolError,
+  SubmitError,
+  TransientError,
+} from "../../shared/errors.ts";
 
 /** Seconds to wait before retrying after throttling / a 5xx. */
 export const THROTTLE_RETRY_SECONDS = 5;

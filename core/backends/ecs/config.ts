@@ -4,9 +4,10 @@
  * Prefect's `ECSJobConfiguration` (pydantic, lax mode) reads it, then Prefect's model validators
  * with their own wording. Errors are {@link InvalidJobConfigurationError}s that name the field.
  */
-import { InvalidJobConfigurationError } from "../../errors.ts";
+
 import type { JobConfiguration } from "../../job/types.ts";
 import type { Json, JsonObject } from "../../prefect/types.ts";
+import { InvalidJobConfigurationError } from "../../shared/errors.ts";
 import { isPyFloat } from "../../template/pyFloat.ts";
 import type { AwsCredentialsData } from "./port.ts";
 

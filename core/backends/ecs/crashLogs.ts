@@ -1,7 +1,7 @@
 /**
  * @module
  * The tail of a crashed task's orchestration-container log in CloudWatch, to forward to the flow
- * run (the `logs` port of {@link import("../../infraEvents.ts").handleInfraEvent}). The awslogs
+ * run (the `logs` port of {@link import("../../runs/infraEvents.ts").handleInfraEvent}). The awslogs
  * group and stream prefix are read from the task definition (events do not carry them); the stream
  * is `<prefix>/<container>/<task id>`. Anything missing → no lines.
  */

@@ -5,31 +5,30 @@
  * - `prepare` (pure) turns the rendered job configuration into an {@link EcsRequest}: the
  *   content-addressed task-definition spec (or the linked ARN), the RunTask request, cluster,
  *   orchestration container, credentials, logs settings and the spec hash.
- * - `submit` finds or registers the task definition (single flight per hash), resolves `awsvpc`
- *   networking, starts the claim's one task (./claimTask.ts: RunTask with the claim's
- *   `clientToken` and tag; the task a resumed claim or a lost answer already started is adopted)
- *   and returns `<cluster>::<taskArn>`.
- * - `inspect` = DescribeTasks, `kill` = StopTask.
+ * - `resolve` finds or registers the task definition (single flight per hash) and resolves `awsvpc`
+ *   networking; `find` / `start` / `mayHaveStarted` are the start-once primitives (./claimTask.ts:
+ *   RunTask with the claim's `clientToken` and tag); core's protocol (core/backends/startOnce.ts)
+ *   adopts the task a resumed claim or a lost answer already started. The pid is
+ *   `<cluster>::<taskArn>`.
+ * - `inspect` = DescribeTasks, `kill` = StopTask, with the pool's rendered `aws_credentials`.
  */
-import { InfrastructureNotFoundError, InvalidJobConfigurationError } from "../../errors.ts";
+
+import type { Task } from "@aws-sdk/client-ecs";
 import type { JobConfiguration } from "../../job/types.ts";
-import {
-  type Backend,
-  type BackendContext,
-  type InfraStatus,
-  type Logger,
-  silentLogger,
-} from "../../ports.ts";
-import { CLAIM_TOKEN_TAG, startClaimTask } from "./claimTask.ts";
+import type { Backend, BackendContext, InfraStatus, Started } from "../../ports/backend.ts";
+import { type Logger, silentLogger } from "../../ports/logger.ts";
+import { InfrastructureNotFoundError, InvalidJobConfigurationError } from "../../shared/errors.ts";
+import { CLAIM_TOKEN_TAG, lookUpClaimTask, mayHaveStarted, runClaimTask } from "./claimTask.ts";
 import { awsErrorShape, classifyAwsError, classifyRunTaskError } from "./classify.ts";
 import { isPlainObject, type PlainObject, plain } from "./config.ts";
 import { resolveNetwork } from "./network.ts";
-import { formatPid, parsePid, regionOfArn } from "./pid.ts";
+import { formatPid, parsePid, regionOfArn, samePid } from "./pid.ts";
 import type { AwsCredentialsData, EcsApi, EcsApiFactory, RunTaskRequest } from "./port.ts";
 import { TaskDefinitionRegistry } from "./registry.ts";
 import { type EcsRequest, prepareEcsRequest, STOP_REASON } from "./request.ts";
 import { composeRunTask } from "./runTask.ts";
 import { validateTaskDefinition } from "./spec.ts";
+import { parseStartedBy } from "./startedBy.ts";
 import { taskStatus } from "./status.ts";
 
 export { DEFAULT_TAIL_EVENTS, ecsCrashLogTail } from "./crashLogs.ts";
@@ -61,23 +60,27 @@ export interface EcsBackendOptions {
   /** Waits between in-process retries (default: a timer; tests pass a no-op). */
   sleep?(ms: number): Promise<void>;
   random?(): number;
-  /** RegisterTaskDefinition attempts (default 4) and RunTask attempts on throttling/5xx (default 3). */
+  /** RegisterTaskDefinition attempts (default 4). */
   registerAttempts?: number;
-  runTaskAttempts?: number;
 }
 
-const MAX_REMEMBERED = 1000;
+/** Typical start-up of a Fargate task (image pull, ENI attachment: 30–60 s): the default dispatch lead. */
+export const ECS_LEAD_SECONDS = 45;
 
-export class EcsBackend implements Backend<EcsRequest> {
+/** What `resolve` gives the start-once primitives: the port and the RunTask request sans token. */
+export interface EcsLaunch {
+  api: EcsApi;
+  runTask: PlainObject;
+  request: EcsRequest;
+}
+
+export class EcsBackend implements Backend<EcsRequest, EcsLaunch> {
   readonly type = "ecs";
+  readonly label = "ECS task";
+  readonly leadSeconds = ECS_LEAD_SECONDS;
   private readonly logger: Logger;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly registry: TaskDefinitionRegistry;
-  /** taskArn → what submit knew (credentials, container), for inspect in a warm process. */
-  private readonly known = new Map<
-    string,
-    { credentials: AwsCredentialsData | null; containerName: string }
-  >();
 
   constructor(private readonly options: EcsBackendOptions) {
     this.logger = options.logger ?? silentLogger;
@@ -98,10 +101,10 @@ export class EcsBackend implements Backend<EcsRequest> {
     });
   }
 
-  async submit(request: EcsRequest, token: string, ctx: BackendContext): Promise<{ pid: string }> {
+  /** The task definition (found or registered) and networking: the RunTask every start of this request sends. */
+  async resolve(request: EcsRequest, _ctx: BackendContext): Promise<EcsLaunch> {
     const api = this.options.ecsApiFor(request.credentials);
     let runTask: PlainObject;
-    let containerName: string;
     let networkMode: unknown;
     const plan = request.taskDefinition;
     if (plan.kind === "arn") {
@@ -117,7 +120,6 @@ export class EcsBackend implements Backend<EcsRequest> {
         containerDefinitions: td.containerDefinitions,
       });
       runTask = composed.request;
-      containerName = composed.containerName;
       networkMode = td.networkMode;
     } else {
       const td = await this.registry.resolve(api, {
@@ -127,7 +129,6 @@ export class EcsBackend implements Backend<EcsRequest> {
       });
       runTask = { ...(structuredClone(request.runTask) as unknown as PlainObject) };
       runTask.taskDefinition = td.taskDefinitionArn ?? "";
-      containerName = request.containerName ?? "prefect";
       networkMode = plan.spec.networkMode;
     }
     const network = await resolveNetwork(api, {
@@ -137,38 +138,40 @@ export class EcsBackend implements Backend<EcsRequest> {
       networkConfiguration: request.network.configuration,
     });
     if (network) runTask.networkConfiguration = network;
-    runTask.clientToken = token;
-    const tags = Array.isArray(runTask.tags) ? runTask.tags : [];
-    runTask.tags = [...tags, { key: CLAIM_TOKEN_TAG, value: token }];
+    return { api, runTask, request };
+  }
 
-    const { task } = await startClaimTask(api, runTask as unknown as RunTaskRequest, token, {
-      resumed: ctx.resumed === true,
-      claimedAt: Date.parse(ctx.flowRun.state?.timestamp ?? ""),
-      now: Date.now,
-      attempts: this.options.runTaskAttempts ?? 3,
-      classify: (error) =>
-        classifyRunTaskError(error, {
-          cluster: runTask.cluster as string | undefined,
-          launchType: runTask.launchType as string | undefined,
-          configureCloudwatchLogs: request.configureCloudwatchLogs,
-          executionRoleArn: request.executionRoleArn,
-          linkedTaskDefinition: request.taskDefinition.kind === "arn",
-        }),
-      sleep: this.sleep,
-      random: this.options.random ?? Math.random,
-      logger: this.logger,
-    });
-    const cluster =
-      typeof runTask.cluster === "string" && runTask.cluster ? runTask.cluster : task.clusterArn;
-    const pid = formatPid(cluster ?? "default", task.taskArn ?? "");
-    this.remember(task.taskArn ?? "", { credentials: request.credentials, containerName });
+  async find(launch: EcsLaunch, token: string): Promise<Started | null> {
+    const task = await lookUpClaimTask(launch.api, withToken(launch.runTask, token), token);
+    return task ? { pid: pidOf(launch.runTask, task) } : null;
+  }
+
+  async start(launch: EcsLaunch, token: string, ctx: BackendContext): Promise<Started> {
+    const { runTask, request } = launch;
+    const task = await runClaimTask(launch.api, withToken(runTask, token), (error) =>
+      classifyRunTaskError(error, {
+        cluster: runTask.cluster as string | undefined,
+        launchType: runTask.launchType as string | undefined,
+        configureCloudwatchLogs: request.configureCloudwatchLogs,
+        executionRoleArn: request.executionRoleArn,
+        linkedTaskDefinition: request.taskDefinition.kind === "arn",
+      }),
+    );
     // Debug: core logs "flow run submitted" with the pid at info, one line per run.
     this.logger.debug("Created ECS task", {
       flowRunId: ctx.flowRun.id,
       taskArn: task.taskArn,
       taskDefinitionArn: runTask.taskDefinition,
     });
-    return { pid };
+    return { pid: pidOf(runTask, task) };
+  }
+
+  mayHaveStarted(error: unknown): boolean {
+    return mayHaveStarted(error);
+  }
+
+  samePid(a: string, b: string): boolean {
+    return samePid(a, b);
   }
 
   /** Registers (or finds) the task definition a submit of this request will use, ahead of the burst. */
@@ -200,11 +203,10 @@ export class EcsBackend implements Backend<EcsRequest> {
     return found.taskDefinition;
   }
 
-  async inspect(pid: string, _ctx?: BackendContext): Promise<InfraStatus> {
+  async inspect(pid: string, config: JobConfiguration, _ctx?: BackendContext): Promise<InfraStatus> {
     const parsed = parsePid(pid);
     if (!parsed) return { state: "gone", reason: `'${pid}' is not an ECS task pid.` };
-    const known = this.known.get(parsed.taskArn);
-    const api = this.options.ecsApiFor(known ? known.credentials : regionOnly(parsed.taskArn));
+    const api = this.options.ecsApiFor(credentialsFor(config, parsed.taskArn));
     let out: Awaited<ReturnType<EcsApi["describeTasks"]>>;
     try {
       out = await api.describeTasks(parsed.cluster, [parsed.taskArn]);
@@ -221,17 +223,18 @@ export class EcsBackend implements Backend<EcsRequest> {
         reason: `ECS task ${parsed.taskArn} not found in cluster ${parsed.cluster}${why ? ` (${why})` : ""}.`,
       };
     }
-    return taskStatus(task, known?.containerName ?? null);
+    return taskStatus(task, parseStartedBy(task.startedBy)?.containerName ?? null);
   }
 
-  async kill(pid: string, config: JobConfiguration, _graceSeconds: number): Promise<void> {
+  async kill(
+    pid: string,
+    config: JobConfiguration,
+    _graceSeconds: number,
+    _ctx?: BackendContext,
+  ): Promise<void> {
     const parsed = parsePid(pid);
     if (!parsed) throw new InfrastructureNotFoundError(`'${pid}' is not an ECS task pid.`);
-    const configured = Object.hasOwn(config, "aws_credentials") ? config.aws_credentials : undefined;
-    const credentials = isPlainObject(configured)
-      ? (plain(configured) as AwsCredentialsData)
-      : (this.known.get(parsed.taskArn)?.credentials ?? regionOnly(parsed.taskArn));
-    const api = this.options.ecsApiFor(credentials);
+    const api = this.options.ecsApiFor(credentialsFor(config, parsed.taskArn));
     try {
       await api.stopTask(parsed.cluster, parsed.taskArn, STOP_REASON);
     } catch (error) {
@@ -245,19 +248,32 @@ export class EcsBackend implements Backend<EcsRequest> {
     }
     this.logger.info("Stopped ECS task", { taskArn: parsed.taskArn, cluster: parsed.cluster });
   }
-
-  private remember(taskArn: string, what: { credentials: AwsCredentialsData | null; containerName: string }) {
-    this.known.delete(taskArn);
-    this.known.set(taskArn, what);
-    if (this.known.size > MAX_REMEMBERED) {
-      const oldest = this.known.keys().next().value;
-      if (oldest !== undefined) this.known.delete(oldest);
-    }
-  }
 }
 
 /** Credentials that only pin the region of an ARN (the function's own identity, right region). */
 function regionOnly(arn: string): AwsCredentialsData | null {
   const region = regionOfArn(arn);
   return region ? { region_name: region } : null;
+}
+
+/** The pool's rendered `aws_credentials`, else the function's own identity in the task's region. */
+function credentialsFor(config: JobConfiguration, taskArn: string): AwsCredentialsData | null {
+  const configured = Object.hasOwn(config, "aws_credentials") ? config.aws_credentials : undefined;
+  return isPlainObject(configured) ? (plain(configured) as AwsCredentialsData) : regionOnly(taskArn);
+}
+
+/** The RunTask request carrying the claim's token: `clientToken` and the claim tag. */
+function withToken(runTask: PlainObject, token: string): RunTaskRequest {
+  const tags = Array.isArray(runTask.tags) ? runTask.tags : [];
+  return {
+    ...runTask,
+    clientToken: token,
+    tags: [...tags, { key: CLAIM_TOKEN_TAG, value: token }],
+  } as unknown as RunTaskRequest;
+}
+
+/** `<cluster>::<taskArn>`, the cluster as the request named it (else the task's own). */
+function pidOf(runTask: PlainObject, task: Task): string {
+  const cluster = typeof runTask.cluster === "string" && runTask.cluster ? runTask.cluster : task.clusterArn;
+  return formatPid(cluster ?? "default", task.taskArn ?? "");
 }

@@ -7,7 +7,7 @@
  * sorted so a retried RunTask sends identical parameters (its client token requires that), and
  * remembered for a minute per AWS port (./subnetCache.ts).
  */
-import { InvalidJobConfigurationError } from "../../errors.ts";
+import { InvalidJobConfigurationError } from "../../shared/errors.ts";
 import { classifyAwsError } from "./classify.ts";
 import type { PlainObject } from "./config.ts";
 import type { EcsApi } from "./port.ts";

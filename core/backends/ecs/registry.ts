@@ -12,8 +12,8 @@
  *    preferred, so racers converge on one revision (the redundant ones are identical and harmless).
  */
 import type { Tag, TaskDefinition } from "@aws-sdk/client-ecs";
-import { InvalidJobConfigurationError, TransientError } from "../../errors.ts";
-import type { Logger } from "../../ports.ts";
+import type { Logger } from "../../ports/logger.ts";
+import { InvalidJobConfigurationError, TransientError } from "../../shared/errors.ts";
 import {
   awsErrorShape,
   awsReason,

@@ -7,7 +7,8 @@
  * from the env that travels as overrides.
  */
 import type { JobConfiguration } from "../../job/types.ts";
-import type { BackendContext, Logger } from "../../ports.ts";
+import type { BackendContext } from "../../ports/backend.ts";
+import type { Logger } from "../../ports/logger.ts";
 import { type PlainObject, readEcsSettings } from "./config.ts";
 import type { AwsCredentialsData, RunTaskRequest, TaskDefinitionSpec } from "./port.ts";
 import { composeRunTask, type RunTaskInput } from "./runTask.ts";

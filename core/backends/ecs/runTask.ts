@@ -5,7 +5,7 @@
  * rules, the orchestration container's command (argv) and environment as overrides, cpu/memory
  * overrides as strings, labels as slugified tags.
  */
-import { InvalidJobConfigurationError } from "../../errors.ts";
+import { InvalidJobConfigurationError } from "../../shared/errors.ts";
 import { shlexSplit } from "../shlex.ts";
 import { containerNameFromTaskDefinition, isPlainObject, type Plain, type PlainObject } from "./config.ts";
 import { slugifyTag } from "./slug.ts";

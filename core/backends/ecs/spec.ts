@@ -11,7 +11,7 @@
  * {@link SPEC_HASH_TAG}.
  */
 import { createHash } from "node:crypto";
-import { InvalidJobConfigurationError } from "../../errors.ts";
+import { InvalidJobConfigurationError } from "../../shared/errors.ts";
 import { isPlainObject, type Plain, type PlainObject } from "./config.ts";
 import { MAX_FAMILY_LENGTH, sanitizeFamily } from "./slug.ts";
 import type { BuiltTaskDefinition } from "./taskDefinition.ts";

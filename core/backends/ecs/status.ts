@@ -6,7 +6,7 @@
  * reason, no containers → "ECS task failed to start: …".
  */
 import type { Task } from "@aws-sdk/client-ecs";
-import type { InfraStatus } from "../../ports.ts";
+import type { InfraStatus } from "../../ports/backend.ts";
 import { orchestrationContainer, parseStartedBy } from "./startedBy.ts";
 
 const PENDING = new Set(["PROVISIONING", "PENDING", "ACTIVATING"]);

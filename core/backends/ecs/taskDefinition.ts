@@ -6,7 +6,7 @@
  * dropped, and the Prefect API key / auth string as Secrets Manager `secrets` (never plain env).
  * The family is left out here: it is derived from the content hash (see spec.ts).
  */
-import { InvalidJobConfigurationError } from "../../errors.ts";
+import { InvalidJobConfigurationError } from "../../shared/errors.ts";
 import {
   containerNameFromTaskDefinition,
   type EcsSettings,

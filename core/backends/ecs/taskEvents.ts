@@ -12,8 +12,8 @@
  * - exit 0 → no crash, even when a sidecar failed.
  */
 import { z } from "zod";
-import { ValidationError } from "../../errors.ts";
-import type { InfraEvent, InfraPhase } from "../../infraEvents.ts";
+import type { InfraEvent, InfraPhase } from "../../runs/infraEvents.ts";
+import { ValidationError } from "../../shared/errors.ts";
 import { diagnoseEcsTask, type EcsDiagnosis } from "./diagnose.ts";
 import { clusterNameOf, formatPid } from "./pid.ts";
 import { orchestrationContainer, parseStartedBy } from "./startedBy.ts";

@@ -7,6 +7,7 @@
  * - Our side: `renderJobConfiguration` + `EcsBackend.prepare/submit` over `ecsApiFactory` pointed
  *   at moto, every port call recorded by {@link RecordingEcsApi}.
  */
+
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
@@ -18,6 +19,7 @@ import { renderJobConfiguration } from "../../../core/job/render.ts";
 import type { Deployment, Flow, FlowRun, JsonObject, WorkPool } from "../../../core/prefect/types.ts";
 import { parseJson } from "../../../core/template/pyFloat.ts";
 import { ecsApiFactory } from "../../../functions/aws/ecsApi.ts";
+import { submitVia } from "../../unit/fakes/submit.ts";
 import { REPO_ROOT, VENV_BIN } from "../prefectServer.ts";
 import { encode, ORACLE_SETTINGS } from "../pyOracle.ts";
 
@@ -167,7 +169,6 @@ export async function runPushpool(
     ecsApiFor: (credentials) => new RecordingEcsApi(factory(credentials), calls),
     sleep: async () => {},
     registerAttempts: 1,
-    runTaskAttempts: 1,
   });
   const noReads = async () => {
     throw new Error("parity templates reference no blocks or variables");
@@ -186,7 +187,7 @@ export async function runPushpool(
     });
     const ctx = { flowRun: c.flowRun, pool: { name: c.pool.name, type: c.pool.type } };
     const request = backend.prepare(config, ctx);
-    const { pid } = await backend.submit(request, randomUUID(), ctx);
+    const { pid } = await submitVia(backend, request, randomUUID(), ctx, { attempts: 1 });
     return { ok: { calls, pid } };
   } catch (error) {
     const e = error as Error;

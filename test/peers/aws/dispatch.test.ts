@@ -5,8 +5,8 @@
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand } from "@aws-sdk/client-ecs";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DispatchMessage } from "../../../core/messages.ts";
 import type { Deployment, WorkPool } from "../../../core/prefect/types.ts";
+import type { DispatchMessage } from "../../../core/runtime/messages.ts";
 import { handler, makeDispatchHandler } from "../../../functions/aws/dispatch.ts";
 import type { PrefectAdmin } from "../helpers/prefectAdmin.ts";
 import { type AwsPeers, setupAwsPeers } from "./awsPeers.ts";

@@ -9,7 +9,7 @@ import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Deployment, WorkPool } from "../../../core/prefect/types.ts";
-import { signatureHeader, unixSeconds } from "../../../core/signature.ts";
+import { signatureHeader, unixSeconds } from "../../../core/webhook/signature.ts";
 import { makeDispatchHandler } from "../../../functions/aws/dispatch.ts";
 import { makeWebhookHandler } from "../../../functions/aws/webhook.ts";
 import type { AwsRuntime } from "../../../functions/aws/wiring.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { dispatch } from "../../../core/dispatch.ts";
-import { TransientError } from "../../../core/errors.ts";
-import { isOwnClaim } from "../../../core/states.ts";
+import { dispatch } from "../../../core/runs/dispatch.ts";
+import { isOwnClaim } from "../../../core/runs/states.ts";
+import { TransientError } from "../../../core/shared/errors.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { makeDeps } from "../fakes/ports.ts";
 
@@ -53,13 +53,14 @@ describe("dispatch", () => {
     expect(backend.submits).toHaveLength(1);
   });
 
-  it("reuses the claim's token on every redelivery, so a crash after submit cannot start twice", async () => {
-    const { msg, deps, backend } = setup();
+  it("a redelivery after a crash between start and pid adopts what the claim's token started", async () => {
+    const { msg, deps, backend, api } = setup();
     const crashing = { ...deps, faults: { afterSubmit: () => Promise.reject(new Error("lost")) } };
     await expect(dispatch(msg, crashing)).rejects.toThrow("lost");
-    await dispatch(msg, deps);
-    expect(backend.submits).toHaveLength(2);
-    expect(new Set(backend.submits.map((s) => s.token)).size).toBe(1);
+    const outcome = await dispatch(msg, deps);
+    expect(outcome).toMatchObject({ outcome: "submitted", resumed: true });
+    expect(backend.submits).toHaveLength(1);
+    expect(api.runs.get(msg.flowRunId)?.infrastructure_pid).toBe(`pid-${backend.submits[0]?.token}`);
   });
 
   it("crashes the run with Prefect's message on a permanent submit error", async () => {
@@ -117,7 +118,7 @@ describe("claim of a run that already finished (stale delivery)", () => {
       data: { storage_key: "k" },
       state_details: {},
     });
-    const { claim } = await import("../../../core/states.ts");
+    const { claim } = await import("../../../core/runs/states.ts");
     const result = await claim(api, run.id, "w");
     expect(result).toMatchObject({
       claimed: false,

@@ -7,12 +7,14 @@
  * code 0 before the flow run started"). Whatever the order, a run that finished after its claim
  * must end in that finished state: the provisioning handler and the exit report both put it back.
  */
+
 import { describe, expect, it } from "vitest";
-import { handleInfraEvent, type InfraEvent } from "../../../core/infraEvents.ts";
-import { silentLogger } from "../../../core/ports.ts";
+import { samePid } from "../../../core/backends/ecs/pid.ts";
+import { silentLogger } from "../../../core/ports/logger.ts";
 import type { PrefectApi } from "../../../core/prefect/api.ts";
 import type { FlowRun, State, StateCreate, StateType } from "../../../core/prefect/types.ts";
-import { reportExit } from "../../../core/report.ts";
+import { handleInfraEvent, type InfraEvent } from "../../../core/runs/infraEvents.ts";
+import { reportExit } from "../../../core/runs/report.ts";
 
 const RUN = "6f1c2b9e-1111-4222-8333-944455556666";
 const PID = "c::arn:aws:ecs:us-east-1:1:task/c/t";
@@ -58,22 +60,24 @@ const C = st("4", "COMPLETED", "Completed");
 describe("InfrastructurePending that took effect after the flow finished", () => {
   it("restores Completed when ours committed last though stamped before Running (seed 2)", async () => {
     const { api, forced } = fakeApi([P, st("15", "PENDING", "InfrastructurePending"), R, C], OURS);
-    expect((await handleInfraEvent(event, { api, logger: silentLogger })).outcome).toBe("ignored");
+    expect((await handleInfraEvent(event, { api, logger: silentLogger, backend: ECS })).outcome).toBe(
+      "ignored",
+    );
     expect(forced).toEqual(["COMPLETED/Completed"]);
   });
 
   it("restores Completed over pushpool's own Crashed that followed ours", async () => {
     const crashed = st("5", "CRASHED", "Crashed");
     const { api, forced } = fakeApi([P, R, C, OURS, crashed], crashed);
-    await handleInfraEvent(event, { api, logger: silentLogger });
+    await handleInfraEvent(event, { api, logger: silentLogger, backend: ECS });
     expect(forced).toEqual(["COMPLETED/Completed"]);
   });
 
   it("leaves a run alone that is Completed now, or never finished", async () => {
     const done = fakeApi([P, R, OURS, C], C);
-    await handleInfraEvent(event, { api: done.api, logger: silentLogger });
+    await handleInfraEvent(event, { api: done.api, logger: silentLogger, backend: ECS });
     const running = fakeApi([P, R, OURS], OURS);
-    await handleInfraEvent(event, { api: running.api, logger: silentLogger });
+    await handleInfraEvent(event, { api: running.api, logger: silentLogger, backend: ECS });
     expect([done.forced, running.forced]).toEqual([[], []]);
   });
 
@@ -85,3 +89,5 @@ describe("InfrastructurePending that took effect after the flow finished", () =>
     expect(forced).toEqual(["COMPLETED/Completed"]);
   });
 });
+
+const ECS = { label: "ECS task", samePid };

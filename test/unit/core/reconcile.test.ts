@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { dispatch } from "../../../core/dispatch.ts";
-import { reconcile } from "../../../core/reconcile.ts";
+import { dispatch } from "../../../core/runs/dispatch.ts";
+import { reconcile } from "../../../core/runs/reconcile.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { makeDeps } from "../fakes/ports.ts";
 

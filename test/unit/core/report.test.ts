@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { silentLogger } from "../../../core/ports.ts";
-import { reportExit } from "../../../core/report.ts";
+import { silentLogger } from "../../../core/ports/logger.ts";
+import { reportExit } from "../../../core/runs/report.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 
 function setup(type: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLING" | "PAUSED") {

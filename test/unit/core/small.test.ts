@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { shlexSplit } from "../../../core/backends/shlex.ts";
-import { containerBaseEnv, loadConfig } from "../../../core/config.ts";
-import { ConfigError, InvalidJobConfigurationError } from "../../../core/errors.ts";
-import { nonZeroExitMessage } from "../../../core/exitCodes.ts";
-import { parseQueueMessage } from "../../../core/messages.ts";
-import { createRedactor, redactingLogger } from "../../../core/redact.ts";
-import { submitToken } from "../../../core/submitToken.ts";
+import { submitToken } from "../../../core/backends/token.ts";
+import { nonZeroExitMessage } from "../../../core/runs/exitCodes.ts";
+import { containerBaseEnv, loadConfig } from "../../../core/runtime/config.ts";
+import { parseQueueMessage } from "../../../core/runtime/messages.ts";
+import { ConfigError, InvalidJobConfigurationError } from "../../../core/shared/errors.ts";
+import { createRedactor, redactingLogger } from "../../../core/shared/redact.ts";
 
 describe("shlexSplit (Python shlex.split, POSIX mode)", () => {
   it.each([

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { StateCreate } from "../../../core/prefect/types.ts";
-import { claim } from "../../../core/states.ts";
+import { claim } from "../../../core/runs/states.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { makeDeps } from "../fakes/ports.ts";
 

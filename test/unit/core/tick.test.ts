@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { tick } from "../../../core/tick.ts";
+import { tick } from "../../../core/runs/tick.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { makeDeps } from "../fakes/ports.ts";
 

@@ -6,8 +6,8 @@
  * once — never a run left behind.
  */
 import { describe, expect, it } from "vitest";
-import { tick } from "../../../core/tick.ts";
-import { REENQUEUE_AFTER_TICKS } from "../../../core/tickMemo.ts";
+import { tick } from "../../../core/runs/tick.ts";
+import { REENQUEUE_AFTER_TICKS } from "../../../core/runs/tickMemo.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { FakeQueue, makeDeps } from "../fakes/ports.ts";
 

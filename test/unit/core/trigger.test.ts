@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { handleMessage } from "../../../core/handleMessage.ts";
-import { DeploymentNotFoundError, trigger } from "../../../core/trigger.ts";
+import { DeploymentNotFoundError, trigger } from "../../../core/runs/trigger.ts";
+import { handleMessage } from "../../../core/runtime/handleMessage.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { makeDeps } from "../fakes/ports.ts";
 

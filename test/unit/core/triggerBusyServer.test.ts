@@ -9,16 +9,16 @@
  * than failed, for up to MAX_DEFERRAL_MS, so a long busy spell does not use up its deliveries.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { FlowRunCreate } from "../../../core/prefect/types.ts";
 import {
   LANE_WAIT_MS,
   QUEUE_CREATE_BUDGET_MS,
   WEBHOOK_CREATE_BUDGET_MS,
-} from "../../../core/createFlowRun.ts";
-import { DEFER_SECONDS, MAX_DEFERRAL_MS } from "../../../core/deferTrigger.ts";
-import { PrefectApiError, TransientError } from "../../../core/errors.ts";
-import { handleMessage } from "../../../core/handleMessage.ts";
-import type { FlowRunCreate } from "../../../core/prefect/types.ts";
-import { trigger } from "../../../core/trigger.ts";
+} from "../../../core/runs/createFlowRun.ts";
+import { DEFER_SECONDS, MAX_DEFERRAL_MS } from "../../../core/runs/deferTrigger.ts";
+import { trigger } from "../../../core/runs/trigger.ts";
+import { handleMessage } from "../../../core/runtime/handleMessage.ts";
+import { PrefectApiError, TransientError } from "../../../core/shared/errors.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { makeDeps } from "../fakes/ports.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Backend } from "../../../core/ports.ts";
-import { MAX_WARM_PER_TICK, warmRuns } from "../../../core/warm.ts";
+import type { Backend } from "../../../core/ports/backend.ts";
+import { MAX_WARM_PER_TICK, warmRuns } from "../../../core/runs/warm.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { FakeBackend, makeDeps } from "../fakes/ports.ts";
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { samePid } from "../../../core/backends/ecs/pid.ts";
 import { interpretEcsTaskEvent } from "../../../core/backends/ecs/taskEvents.ts";
-import { handleInfraEvent, type InfraEvent } from "../../../core/infraEvents.ts";
-import { silentLogger } from "../../../core/ports.ts";
+import { silentLogger } from "../../../core/ports/logger.ts";
 import type { StateType } from "../../../core/prefect/types.ts";
-import { CLAIM_MESSAGE_PREFIX } from "../../../core/states.ts";
+import { handleInfraEvent, type InfraEvent } from "../../../core/runs/infraEvents.ts";
+import { CLAIM_MESSAGE_PREFIX } from "../../../core/runs/states.ts";
 import failedToStart from "../../fixtures/aws/ecs-task-failed-to-start.json" with { type: "json" };
 import running from "../../fixtures/aws/ecs-task-running.json" with { type: "json" };
 import exit0 from "../../fixtures/aws/ecs-task-stopped-exit-0.json" with { type: "json" };
@@ -45,6 +46,7 @@ function setup(
   const deps = {
     api,
     logger: silentLogger,
+    backend: { label: "ECS task", samePid },
     logs: {
       async tail(e: InfraEvent) {
         tails.push(e);

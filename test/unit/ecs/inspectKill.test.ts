@@ -5,7 +5,8 @@ import { parsePid, samePid } from "../../../core/backends/ecs/pid.ts";
 import { slugifyTag } from "../../../core/backends/ecs/slug.ts";
 import { parseStartedBy, startedByFor } from "../../../core/backends/ecs/startedBy.ts";
 import { taskStatus } from "../../../core/backends/ecs/status.ts";
-import { InfrastructureNotFoundError, TransientError } from "../../../core/errors.ts";
+import type { JobConfiguration } from "../../../core/job/types.ts";
+import { InfrastructureNotFoundError, TransientError } from "../../../core/shared/errors.ts";
 import { awsError } from "./fakeEcs.ts";
 import { renderEcs, submitWith } from "./render.ts";
 
@@ -17,26 +18,26 @@ describe("EcsBackend.inspect", () => {
     const taskArn = parsePid(pid)?.taskArn ?? "";
     const task = api.tasks.get(taskArn);
     if (!task) throw new Error("task missing");
-    expect((await backend.inspect(pid)).state).toBe("pending");
+    expect((await backend.inspect(pid, NO_CONFIG)).state).toBe("pending");
     task.lastStatus = "RUNNING";
-    expect(await backend.inspect(pid)).toEqual({ state: "running" });
+    expect(await backend.inspect(pid, NO_CONFIG)).toEqual({ state: "running" });
     Object.assign(task, { lastStatus: "STOPPED", containers: [{ name: "prefect", exitCode: 0 }] });
-    expect(await backend.inspect(pid)).toEqual({ state: "succeeded", exitCode: 0 });
+    expect(await backend.inspect(pid, NO_CONFIG)).toEqual({ state: "succeeded", exitCode: 0 });
     expect(api.inputs("describeTasks")[0]).toEqual({ cluster: "prod", taskArns: [taskArn] });
   });
 
   it("a task ECS no longer knows is gone", async () => {
     const { backend } = await submitWith({});
-    const status = await backend.inspect("prod::arn:aws:ecs:us-east-1:1:task/prod/ffff");
+    const status = await backend.inspect("prod::arn:aws:ecs:us-east-1:1:task/prod/ffff", NO_CONFIG);
     expect(status.state).toBe("gone");
     expect(status.reason).toMatch(/MISSING/);
-    expect((await backend.inspect("not-a-pid")).state).toBe("gone");
+    expect((await backend.inspect("not-a-pid", NO_CONFIG)).state).toBe("gone");
   });
 
   it("throttling while inspecting is transient", async () => {
     const { backend, api, pid } = await submitWith({});
     api.errors.describeTasks = [awsError("ThrottlingException", "Rate exceeded")];
-    await expect(backend.inspect(pid)).rejects.toBeInstanceOf(TransientError);
+    await expect(backend.inspect(pid, NO_CONFIG)).rejects.toBeInstanceOf(TransientError);
   });
 });
 
@@ -160,3 +161,6 @@ describe("pids, startedBy and tags", () => {
     for (const [input, expected] of cases) expect(slugifyTag(input)).toBe(expected);
   });
 });
+
+/** A pool that names no `aws_credentials`: the function's own identity. */
+const NO_CONFIG = {} as JobConfiguration;

@@ -6,9 +6,11 @@
  * the claim's task (startedBy + claim-token tag) and adopts it. The fake here ignores clientToken,
  * as moto does.
  */
+
 import { describe, expect, it } from "vitest";
 import { mayHaveStarted } from "../../../core/backends/ecs/claimTask.ts";
-import { TransientError } from "../../../core/errors.ts";
+import { TransientError } from "../../../core/shared/errors.ts";
+import { submitVia } from "../fakes/submit.ts";
 import { awsError, FakeEcsApi } from "./fakeEcs.ts";
 import { makeBackend, renderEcs } from "./render.ts";
 
@@ -45,7 +47,7 @@ describe("RunTask answer lost after the task started (no clientToken idempotency
   ])("%s: the retry adopts the task already started instead of starting a second", async (_, fault) => {
     const { api, backend, request, ctx } = await setup();
     api.lostRunTaskAnswers.push(fault());
-    const { pid } = await backend.submit(request, "claim-1", ctx);
+    const { pid } = await submitVia(backend, request, "claim-1", ctx);
     expect(api.tasks.size).toBe(1);
     expect(api.count("runTask")).toBe(1);
     expect(api.count("listTasksStartedBy")).toBe(1);
@@ -56,7 +58,7 @@ describe("RunTask answer lost after the task started (no clientToken idempotency
   it("a 5xx that started nothing: the look-up finds no task, RunTask is sent again, one task", async () => {
     const { api, backend, request, ctx } = await setup();
     api.errors.runTask = [awsError("ServerException", "internal", "server")];
-    await backend.submit(request, "claim-1", ctx);
+    await submitVia(backend, request, "claim-1", ctx);
     expect(api.count("listTasksStartedBy")).toBe(1);
     expect(api.count("runTask")).toBe(2);
     expect(api.tasks.size).toBe(1);
@@ -65,7 +67,7 @@ describe("RunTask answer lost after the task started (no clientToken idempotency
   it("throttling certainly started nothing: retried without a look-up", async () => {
     const { api, backend, request, ctx } = await setup();
     api.errors.runTask = [awsError("ThrottlingException", "Rate exceeded")];
-    await backend.submit(request, "claim-1", ctx);
+    await submitVia(backend, request, "claim-1", ctx);
     expect(api.count("listTasksStartedBy")).toBe(0);
     expect(api.count("runTask")).toBe(2);
   });
@@ -76,7 +78,7 @@ describe("RunTask answer lost after the task started (no clientToken idempotency
       awsError("ServerException", "internal", "server"),
       awsError("ThrottlingException", "slow down"),
     ];
-    await backend.submit(request, "claim-1", ctx);
+    await submitVia(backend, request, "claim-1", ctx);
     expect(api.count("runTask")).toBe(3);
     expect(api.count("listTasksStartedBy")).toBe(2);
     expect(api.tasks.size).toBe(1);
@@ -86,11 +88,11 @@ describe("RunTask answer lost after the task started (no clientToken idempotency
     const { api, backend, request, ctx } = await setup();
     api.lostRunTaskAnswers.push(socketHangUp());
     api.errors.listTasksStartedBy = [awsError("ServerException", "internal", "server")];
-    const error = await backend.submit(request, "claim-1", ctx).catch((e: unknown) => e);
+    const error = await submitVia(backend, request, "claim-1", ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(api.count("runTask")).toBe(1);
     // the redelivery resumes the claim: it looks first and adopts the task
-    const again = await backend.submit(request, "claim-1", { ...ctx, resumed: true });
+    const again = await submitVia(backend, request, "claim-1", { ...ctx, resumed: true });
     expect(api.count("runTask")).toBe(1);
     expect(api.tasks.size).toBe(1);
     expect(again.pid).toContain([...api.tasks.keys()][0]);
@@ -103,11 +105,11 @@ describe("RunTask answer lost after the task started (no clientToken idempotency
       awsError("ServerException", "b", "server"),
     ];
     api.lostRunTaskAnswers.push(socketHangUp());
-    const error = await backend.submit(request, "claim-1", ctx).catch((e: unknown) => e);
+    const error = await submitVia(backend, request, "claim-1", ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(api.count("runTask")).toBe(3);
     expect(api.tasks.size).toBe(1);
-    await backend.submit(request, "claim-1", { ...ctx, resumed: true });
+    await submitVia(backend, request, "claim-1", { ...ctx, resumed: true });
     expect(api.count("runTask")).toBe(3);
     expect(api.tasks.size).toBe(1);
   });

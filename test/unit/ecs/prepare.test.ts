@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_IMAGE, type EcsRequest } from "../../../core/backends/ecs/index.ts";
 import { SPEC_HASH_TAG } from "../../../core/backends/ecs/spec.ts";
-import { InvalidJobConfigurationError } from "../../../core/errors.ts";
 import type { JsonObject } from "../../../core/prefect/types.ts";
+import { InvalidJobConfigurationError } from "../../../core/shared/errors.ts";
 import { makeBackend, makeRun, renderEcs } from "./render.ts";
 
 type Container = {

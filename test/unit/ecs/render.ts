@@ -2,13 +2,15 @@
  * Builds ECS job configurations the way dispatch does: the real bundled `ecs` base job template
  * (taken from prefect-aws) rendered with job variables, then prepared for a flow run.
  */
+
 import { EcsBackend, type EcsBackendOptions } from "../../../core/backends/ecs/index.ts";
 import { fromTemplateAndValues } from "../../../core/job/fromTemplate.ts";
 import { prepareForFlowRun } from "../../../core/job/prepare.ts";
 import type { JobConfiguration } from "../../../core/job/types.ts";
-import type { BackendContext } from "../../../core/ports.ts";
+import type { BackendContext } from "../../../core/ports/backend.ts";
 import type { BaseJobTemplate, Deployment, Flow, FlowRun, JsonObject } from "../../../core/prefect/types.ts";
 import template from "../../fixtures/aws/ecs-base-job-template.json" with { type: "json" };
+import { submitVia } from "../fakes/submit.ts";
 import { fakeTemplateApi } from "../template/fakes.ts";
 import { FakeEcsApi } from "./fakeEcs.ts";
 
@@ -100,6 +102,6 @@ export async function submitWith(values: JsonObject = {}, options: RenderOptions
   const { backend, api } = makeBackend();
   const { config, ctx } = await renderEcs(values, options);
   const request = backend.prepare(config, ctx);
-  const { pid } = await backend.submit(request, options.token ?? "token-1", ctx);
+  const { pid } = await submitVia(backend, request, options.token ?? "token-1", ctx);
   return { backend, api, request, pid, config, ctx };
 }

@@ -1,7 +1,8 @@
 import type { RunTaskCommandInput } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import { SPEC_HASH_TAG } from "../../../core/backends/ecs/spec.ts";
-import { InvalidJobConfigurationError, SubmitError, TransientError } from "../../../core/errors.ts";
+import { InvalidJobConfigurationError, SubmitError, TransientError } from "../../../core/shared/errors.ts";
+import { submitVia } from "../fakes/submit.ts";
 import { awsError, FakeEcsApi } from "./fakeEcs.ts";
 import { makeBackend, makeRun, renderEcs, submitWith } from "./render.ts";
 
@@ -39,8 +40,8 @@ describe("EcsBackend.submit", () => {
     const { backend, api } = makeBackend();
     const { config, ctx } = await renderEcs({});
     const request = backend.prepare(config, ctx);
-    const a = await backend.submit(request, "tok", ctx);
-    const b = await backend.submit(request, "tok", ctx);
+    const a = await submitVia(backend, request, "tok", ctx);
+    const b = await submitVia(backend, request, "tok", ctx);
     expect(b.pid).toBe(a.pid);
     expect(api.tasks.size).toBe(1);
   });
@@ -49,14 +50,14 @@ describe("EcsBackend.submit", () => {
     const { backend, api } = makeBackend();
     const { config, ctx } = await renderEcs({});
     const request = backend.prepare(config, ctx);
-    const first = await backend.submit(request, "claim-token-1", ctx);
+    const first = await submitVia(backend, request, "claim-token-1", ctx);
     api.tokens.clear(); // behave like moto: no clientToken idempotency
-    const again = await backend.submit(request, "claim-token-1", { ...ctx, resumed: true });
+    const again = await submitVia(backend, request, "claim-token-1", { ...ctx, resumed: true });
     expect(again.pid).toBe(first.pid);
     expect(api.count("runTask")).toBe(1);
     expect(api.tasks.size).toBe(1);
     // a new claim (new token) of the same run starts a new task
-    const next = await backend.submit(request, "claim-token-2", { ...ctx, resumed: true });
+    const next = await submitVia(backend, request, "claim-token-2", { ...ctx, resumed: true });
     expect(next.pid).not.toBe(first.pid);
     expect(api.tasks.size).toBe(2);
     expect(lastRunTask(api).tags).toContainEqual({ key: "pushpool.io/claim-token", value: "claim-token-2" });
@@ -66,10 +67,10 @@ describe("EcsBackend.submit", () => {
     const { backend, api } = makeBackend();
     const { config, ctx } = await renderEcs({});
     const request = backend.prepare(config, ctx);
-    await backend.submit(request, "a", ctx);
+    await submitVia(backend, request, "a", ctx);
     const describes = api.count("describeTaskDefinition");
-    await backend.submit(request, "b", ctx);
-    await backend.submit(request, "c", ctx);
+    await submitVia(backend, request, "b", ctx);
+    await submitVia(backend, request, "c", ctx);
     expect(api.count("describeTaskDefinition")).toBe(describes);
     expect(api.count("registerTaskDefinition")).toBe(1);
     expect(api.count("runTask")).toBe(3);
@@ -86,7 +87,7 @@ describe("EcsBackend.submit", () => {
     api.calls = [];
     const { backend } = makeBackend({}, api);
     const { config, ctx } = await renderEcs({ task_definition_arn: existing.taskDefinitionArn ?? "" });
-    await backend.submit(backend.prepare(config, ctx), "t", ctx);
+    await submitVia(backend, backend.prepare(config, ctx), "t", ctx);
     expect(api.count("registerTaskDefinition")).toBe(0);
     const run = lastRunTask(api);
     expect(run.taskDefinition).toBe(existing.taskDefinitionArn);
@@ -106,7 +107,7 @@ describe("EcsBackend.submit", () => {
     const { backend, api } = makeBackend();
     for (const dep of ["d0000000-0000-4000-8000-00000000000a", "d0000000-0000-4000-8000-00000000000b"]) {
       const { config, ctx } = await renderEcs({ env: { DEP: dep } }, { run: makeRun(dep) });
-      await backend.submit(backend.prepare(config, ctx), `t-${dep}`, ctx);
+      await submitVia(backend, backend.prepare(config, ctx), `t-${dep}`, ctx);
     }
     expect(api.count("registerTaskDefinition")).toBe(1);
     const arns = new Set(api.inputs<RunTaskCommandInput>("runTask").map((r) => r.taskDefinition));
@@ -117,7 +118,7 @@ describe("EcsBackend.submit", () => {
     const { backend, api } = makeBackend();
     for (const image of ["a:1", "a:2"]) {
       const { config, ctx } = await renderEcs({ image, family: "shared" });
-      await backend.submit(backend.prepare(config, ctx), `t-${image}`, ctx);
+      await submitVia(backend, backend.prepare(config, ctx), `t-${image}`, ctx);
     }
     expect(api.count("registerTaskDefinition")).toBe(2);
     expect(lastRunTask(api).taskDefinition).toMatch(/task-definition\/shared:2$/);
@@ -133,7 +134,7 @@ describe("EcsBackend.submit", () => {
       }),
     );
     const pids = await Promise.all(
-      prepared.map(({ request, ctx }, i) => backend.submit(request, `token-${i}`, ctx)),
+      prepared.map(({ request, ctx }, i) => submitVia(backend, request, `token-${i}`, ctx)),
     );
     expect(api.count("registerTaskDefinition")).toBe(1);
     expect(api.count("runTask")).toBe(100);
@@ -150,7 +151,7 @@ describe("EcsBackend.submit", () => {
     api.beforeRegister = async () => {
       await api.registerTaskDefinition({ ...spec, tags: [{ key: SPEC_HASH_TAG, value: hash }] });
     };
-    await backend.submit(request, "t", ctx);
+    await submitVia(backend, request, "t", ctx);
     expect(api.families.get(spec.family ?? "")?.length).toBe(2);
     expect(lastRunTask(api).taskDefinition).toMatch(/:1$/);
   });
@@ -165,7 +166,7 @@ describe("EcsBackend.submit", () => {
       const td = await api.registerTaskDefinition({ ...spec, tags: [{ key: SPEC_HASH_TAG, value: hash }] });
       await api.deregisterTaskDefinition(td.taskDefinitionArn ?? "");
     };
-    await backend.submit(request, "t", ctx);
+    await submitVia(backend, request, "t", ctx);
     expect(lastRunTask(api).taskDefinition).toMatch(/:2$/);
   });
 
@@ -179,7 +180,7 @@ describe("EcsBackend.submit", () => {
       awsError("ThrottlingException", "Rate exceeded"),
     ];
     const { config, ctx } = await renderEcs({});
-    await backend.submit(backend.prepare(config, ctx), "t", ctx);
+    await submitVia(backend, backend.prepare(config, ctx), "t", ctx);
     expect(api.count("registerTaskDefinition")).toBe(3);
   });
 
@@ -189,7 +190,7 @@ describe("EcsBackend.submit", () => {
       awsError("ClientException", "Too many concurrent attempts to create a new revision");
     api.errors.registerTaskDefinition = [concurrent(), concurrent()];
     const { config, ctx } = await renderEcs({});
-    const error = await backend.submit(backend.prepare(config, ctx), "t", ctx).catch((e: unknown) => e);
+    const error = await submitVia(backend, backend.prepare(config, ctx), "t", ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(api.count("runTask")).toBe(0);
   });
@@ -200,7 +201,7 @@ describe("EcsBackend.submit", () => {
       awsError("ClientException", "No Fargate configuration exists for given values."),
     ];
     const { config, ctx } = await renderEcs({ cpu: 3 });
-    const error = await backend.submit(backend.prepare(config, ctx), "t", ctx).catch((e: unknown) => e);
+    const error = await submitVia(backend, backend.prepare(config, ctx), "t", ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidJobConfigurationError);
     expect((error as Error).message).toMatch(/No Fargate configuration exists for given values/);
   });
@@ -248,14 +249,16 @@ describe("EcsBackend.submit — networking", () => {
     const { backend, api } = makeBackend();
     api.vpcs = [{ vpcId: "vpc-empty", isDefault: false, subnets: [] }];
     const { config, ctx } = await renderEcs({});
-    const noDefault = await backend.submit(backend.prepare(config, ctx), "t", ctx).catch((e: unknown) => e);
+    const noDefault = await submitVia(backend, backend.prepare(config, ctx), "t", ctx).catch(
+      (e: unknown) => e,
+    );
     expect((noDefault as Error).message).toMatch(
       /^Failed to find the default VPC\. Network configuration cannot be inferred/,
     );
     const r2 = await renderEcs({ vpc_id: "vpc-empty" });
-    const noSubnets = await backend
-      .submit(backend.prepare(r2.config, r2.ctx), "t", r2.ctx)
-      .catch((e: unknown) => e);
+    const noSubnets = await submitVia(backend, backend.prepare(r2.config, r2.ctx), "t", r2.ctx).catch(
+      (e: unknown) => e,
+    );
     expect((noSubnets as Error).message).toMatch(/^Failed to find subnets for VPC with ID vpc-empty/);
   });
 
@@ -271,7 +274,7 @@ describe("EcsBackend.submit — failure classification", () => {
     const { backend, api } = makeBackend();
     setup(api);
     const { config, ctx } = await renderEcs(values);
-    return await backend.submit(backend.prepare(config, ctx), "t", ctx).then(
+    return await submitVia(backend, backend.prepare(config, ctx), "t", ctx).then(
       () => new Error("submit succeeded"),
       (e: unknown) => e as Error,
     );
@@ -297,7 +300,7 @@ describe("EcsBackend.submit — failure classification", () => {
     const { backend, api } = makeBackend();
     api.errors.runTask = [throttle()];
     const { config, ctx } = await renderEcs({});
-    await backend.submit(backend.prepare(config, ctx), "t", ctx);
+    await submitVia(backend, backend.prepare(config, ctx), "t", ctx);
     expect(api.count("runTask")).toBe(2);
     const error = await failWith((a) => {
       a.errors.runTask = [throttle(), throttle(), throttle()];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ecsCrashLogTail } from "../../../core/backends/ecs/crashLogs.ts";
 import { interpretEcsTaskEvent } from "../../../core/backends/ecs/taskEvents.ts";
-import { ValidationError } from "../../../core/errors.ts";
+import { ValidationError } from "../../../core/shared/errors.ts";
 import failedToStart from "../../fixtures/aws/ecs-task-failed-to-start.json" with { type: "json" };
 import running from "../../fixtures/aws/ecs-task-running.json" with { type: "json" };
 import exit0 from "../../fixtures/aws/ecs-task-stopped-exit-0.json" with { type: "json" };

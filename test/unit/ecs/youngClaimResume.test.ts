@@ -6,8 +6,10 @@
  * way — and started one; then the first delivery's RunTask landed too. A resumed claim younger than
  * CLAIM_SETTLE_MS with no task now looks again once the claim is that old, and adopts what it finds.
  */
+
 import { describe, expect, it } from "vitest";
-import { CLAIM_SETTLE_MS } from "../../../core/backends/ecs/claimTask.ts";
+import { CLAIM_SETTLE_MS } from "../../../core/backends/startOnce.ts";
+import { submitVia } from "../fakes/submit.ts";
 import { FakeEcsApi } from "./fakeEcs.ts";
 import { makeBackend, renderEcs } from "./render.ts";
 
@@ -16,24 +18,21 @@ async function setup(claimAgeMs: number) {
   api.ignoreClientToken = true; // moto
   const waits: number[] = [];
   let duringWait: () => Promise<void> = async () => {};
-  const { backend } = makeBackend(
-    {
-      sleep: async (ms) => {
-        if (ms <= 0) return; // other waits of submit (jitter)
-        waits.push(ms);
-        const once = duringWait;
-        duringWait = async () => {};
-        await once();
-      },
-    },
-    api,
-  );
+  const sleep = async (ms: number) => {
+    if (ms <= 0) return; // other waits of submit (jitter)
+    waits.push(ms);
+    const once = duringWait;
+    duringWait = async () => {};
+    await once();
+  };
+  const { backend } = makeBackend({ sleep }, api);
   const { config, ctx } = await renderEcs({});
   const claimedAt = new Date(Date.now() - claimAgeMs).toISOString();
   ctx.flowRun.state = { id: "claim", type: "PENDING", name: "Pending", timestamp: claimedAt };
   const request = backend.prepare(config, ctx);
   return {
     api,
+    sleep,
     backend,
     request,
     ctx,
@@ -46,12 +45,12 @@ async function setup(claimAgeMs: number) {
 
 describe("a duplicate delivery resuming a claim made a moment ago", () => {
   it("waits for the task the claiming delivery is starting, and adopts it: one task", async () => {
-    const { api, backend, request, ctx, waits, whileWaiting } = await setup(1_000);
+    const { api, sleep, backend, request, ctx, waits, whileWaiting } = await setup(1_000);
     // The claiming delivery's RunTask lands while the duplicate waits.
     whileWaiting(async () => {
-      await backend.submit(request, "claim-token", { ...ctx, resumed: false });
+      await submitVia(backend, request, "claim-token", { ...ctx, resumed: false }, { sleep });
     });
-    const duplicate = await backend.submit(request, "claim-token", { ...ctx, resumed: true });
+    const duplicate = await submitVia(backend, request, "claim-token", { ...ctx, resumed: true }, { sleep });
     expect(api.tasks.size).toBe(1);
     expect(duplicate.pid).toContain([...api.tasks.keys()][0]);
     expect(waits[0]).toBeGreaterThan(CLAIM_SETTLE_MS - 2_000);
@@ -60,14 +59,14 @@ describe("a duplicate delivery resuming a claim made a moment ago", () => {
 
   it("starts the task itself when none appeared (the claiming delivery died right after the claim)", async () => {
     const { api, backend, request, ctx } = await setup(1_000);
-    await backend.submit(request, "claim-token", { ...ctx, resumed: true });
+    await submitVia(backend, request, "claim-token", { ...ctx, resumed: true });
     expect(api.count("listTasksStartedBy")).toBe(2);
     expect(api.tasks.size).toBe(1);
   });
 
   it("an old claim (a redelivery after a crash, reconcile) does not wait", async () => {
-    const { api, backend, request, ctx, waits } = await setup(CLAIM_SETTLE_MS + 5_000);
-    await backend.submit(request, "claim-token", { ...ctx, resumed: true });
+    const { api, sleep, backend, request, ctx, waits } = await setup(CLAIM_SETTLE_MS + 5_000);
+    await submitVia(backend, request, "claim-token", { ...ctx, resumed: true }, { sleep });
     expect(waits).toEqual([]);
     expect(api.count("listTasksStartedBy")).toBe(1);
     expect(api.tasks.size).toBe(1);

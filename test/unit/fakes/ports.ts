@@ -1,12 +1,17 @@
 /** Hand-written fakes of the small ports: queue, clock, backend; and a Deps builder. */
-import type { Deps } from "../../../core/context.ts";
-import { InfrastructureNotFoundError, SubmitError, TransientError } from "../../../core/errors.ts";
+
 import type { JobConfiguration } from "../../../core/job/types.ts";
-import type { QueueMessage } from "../../../core/messages.ts";
-import { type Backend, type Clock, type InfraStatus, type Queue, silentLogger } from "../../../core/ports.ts";
+import type { Backend, InfraStatus } from "../../../core/ports/backend.ts";
+import type { Clock } from "../../../core/ports/clock.ts";
+import { silentLogger } from "../../../core/ports/logger.ts";
+import type { Queue } from "../../../core/ports/queue.ts";
+import type { Deps } from "../../../core/runtime/deps.ts";
+import type { QueueMessage } from "../../../core/runtime/messages.ts";
+import { InfrastructureNotFoundError, SubmitError, TransientError } from "../../../core/shared/errors.ts";
 import type { FakePrefect } from "./fakePrefect.ts";
 
 export class FakeQueue implements Queue {
+  maxDelaySeconds = 900;
   sent: { message: QueueMessage; delaySeconds: number }[] = [];
   async send(message: QueueMessage, options?: { delaySeconds?: number }) {
     this.sent.push({ message, delaySeconds: options?.delaySeconds ?? 0 });
@@ -25,6 +30,8 @@ export class FakeClock implements Clock {
 
 export class FakeBackend implements Backend<{ command: string | null }> {
   readonly type = "process";
+  readonly label = "fake infrastructure";
+  readonly leadSeconds = 3;
   submits: { token: string; flowRunId: string }[] = [];
   killed: string[] = [];
   status = new Map<string, InfraStatus>();
@@ -33,11 +40,16 @@ export class FakeBackend implements Backend<{ command: string | null }> {
     if (config.command === "invalid") throw new SubmitError("bad request: image must be set");
     return { command: config.command };
   }
-  async submit(_req: { command: string | null }, token: string, ctx: { flowRun: { id: string } }) {
+  async find(_req: { command: string | null }, token: string) {
+    return this.submits.some((s) => s.token === token) ? { pid: `pid-${token}` } : null;
+  }
+  async start(_req: { command: string | null }, token: string, ctx: { flowRun: { id: string } }) {
     if (this.failWith) throw this.failWith;
-    const existing = this.submits.find((s) => s.token === token);
     this.submits.push({ token, flowRunId: ctx.flowRun.id });
-    return { pid: existing ? `pid-${existing.token}` : `pid-${token}` };
+    return { pid: `pid-${token}` };
+  }
+  mayHaveStarted() {
+    return false;
   }
   async inspect(pid: string): Promise<InfraStatus> {
     return this.status.get(pid) ?? { state: "running" };

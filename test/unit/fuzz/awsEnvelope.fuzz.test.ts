@@ -7,8 +7,8 @@
 import type { APIGatewayProxyEventV2, SQSRecord } from "aws-lambda";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../core/errors.ts";
-import { handleWebhook } from "../../../core/webhook.ts";
+import { ValidationError } from "../../../core/shared/errors.ts";
+import { handleWebhook } from "../../../core/webhook/handler.ts";
 import { ecsTaskStateChange, sqsBody, webhookRequest } from "../../../functions/aws/envelope.ts";
 import { fcParams } from "../../fuzz/fuzzConfig.ts";
 

@@ -6,8 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { handleMessage } from "../../../core/handleMessage.ts";
-import { parseQueueMessage, QueueMessage } from "../../../core/messages.ts";
+import { handleMessage } from "../../../core/runtime/handleMessage.ts";
+import { parseQueueMessage, QueueMessage } from "../../../core/runtime/messages.ts";
 import { fcParams, regressions } from "../../fuzz/fuzzConfig.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { makeDeps } from "../fakes/ports.ts";

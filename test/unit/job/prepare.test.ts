@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
+  adaptProcessPrepared,
+  normalizePosixPath,
+  shlexQuote,
+} from "../../../core/backends/process/prepare.ts";
+import {
   FLOW_RUN_COMMAND,
   type PrepareContext,
   prepareForFlowRun,
   utcIsoformat,
 } from "../../../core/job/prepare.ts";
-import { normalizePosixPath, shlexQuote } from "../../../core/job/process.ts";
 import type { TemplatedJobConfiguration } from "../../../core/job/types.ts";
 import type { Deployment, FlowRun } from "../../../core/prefect/types.ts";
 import { JobConfigurationError } from "../../../core/template/errors.ts";
@@ -120,7 +124,7 @@ describe("prepareForFlowRun (contract §3.4)", () => {
   it("applies ProcessJobConfiguration's extras for process pools", () => {
     const process = ctx({
       pool: { id: "p", name: "local", type: "process" },
-      pythonExecutable: "/opt/py 3/bin/python",
+      adapt: (prepared, c) => adaptProcessPrepared(prepared, c, "/opt/py 3/bin/python"),
     });
     const out = prepareForFlowRun(
       config({ env: { A: "1", TAG: "mine" }, working_dir: "a//b/./c/", stream_output: "no" }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../core/errors.ts";
-import { silentLogger } from "../../../core/ports.ts";
+import { silentLogger } from "../../../core/ports/logger.ts";
+import { ValidationError } from "../../../core/shared/errors.ts";
 import { LocalQueue } from "../../../functions/local/queue.ts";
 
 const msg = (n: number) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PrefectApiError, TransientError } from "../../../core/errors.ts";
 import { PrefectClient, type PrefectClientOptions } from "../../../core/prefect/client.ts";
+import { PrefectApiError, TransientError } from "../../../core/shared/errors.ts";
 import { API, type FetchCall, fakeClock, fakeFetch, networkError, type Reply, sequence } from "./fakes.ts";
 
 const RUN = { id: "r1", name: "happy-run", state_type: "SCHEDULED" };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PrefectApiError } from "../../../core/errors.ts";
 import { PrefectClient } from "../../../core/prefect/client.ts";
+import { PrefectApiError } from "../../../core/shared/errors.ts";
 import { API, type FetchCall, fakeClock, fakeFetch, type Reply } from "./fakes.ts";
 
 /** A CSRF-protected server: tokens `t1`, `t2`, … valid for one hour from the fake clock's start. */

@@ -2,7 +2,7 @@
  * Hand-written fakes for the Prefect client's unit tests: a scripted `fetch` that records every
  * call, and a clock whose `sleep` returns at once and moves time forward.
  */
-import type { Clock } from "../../../core/ports.ts";
+import type { Clock } from "../../../core/ports/clock.ts";
 
 export interface FetchCall {
   method: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../../core/errors.ts";
 import { prefectClientFromEnv } from "../../../core/prefect/fromEnv.ts";
+import { ConfigError } from "../../../core/shared/errors.ts";
 import { API, fakeClock, fakeFetch } from "./fakes.ts";
 
 async function authorizationOf(env: Record<string, string | undefined>): Promise<string | undefined> {

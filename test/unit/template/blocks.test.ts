@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../core/errors.ts";
+import { ValidationError } from "../../../core/shared/errors.ts";
 import { resolveBlockDocumentReferences } from "../../../core/template/blocks.ts";
 import { BlockNotFoundError, TemplateTypeError, TemplateValueError } from "../../../core/template/errors.ts";
 import { fakeTemplateApi } from "./fakes.ts";

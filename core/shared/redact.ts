@@ -4,7 +4,7 @@
  * knows the configured secret values (API key, auth string, webhook secrets) and masks any key that
  * looks like a credential.
  */
-import type { LogFields, Logger } from "./ports.ts";
+import type { LogFields, Logger } from "../ports/logger.ts";
 
 const SECRET_KEY =
   /(secret|password|passwd|token|api[_-]?key|auth[_-]?string|authorization|signature|credential)/i;

@@ -6,15 +6,15 @@
  * is forced.
  */
 import { randomUUID } from "node:crypto";
-import { PrefectApiError, TransientError } from "./errors.ts";
-import type { PrefectApi } from "./prefect/api.ts";
+import type { PrefectApi } from "../prefect/api.ts";
 import {
   type FlowRun,
   type OrchestrationResult,
   type State,
   type StateType,
   TERMINAL_STATES,
-} from "./prefect/types.ts";
+} from "../prefect/types.ts";
+import { PrefectApiError, TransientError } from "../shared/errors.ts";
 
 /** Prefix of the message on pushpool's own claims: how a redelivery recognises "our" Pending. */
 export const CLAIM_MESSAGE_PREFIX = "Claimed by pushpool";

@@ -4,7 +4,7 @@
  * permanent failure: it is reported with the reason and never retried.
  */
 import { z } from "zod";
-import { ValidationError } from "./errors.ts";
+import { ValidationError } from "../shared/errors.ts";
 
 const uuid = z.uuid();
 const source = z.string().min(1).max(200);

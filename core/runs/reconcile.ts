@@ -7,12 +7,13 @@
  *   than twice the timeout → Crashed. Nobody's run is left Pending.
  * - Cancelling with a pid and not started → kill the infrastructure, then Cancelled.
  */
-import type { Deps } from "./context.ts";
+
+import type { Backend, BackendContext } from "../ports/backend.ts";
+import type { FlowRun, WorkPool } from "../prefect/types.ts";
+import type { Deps } from "../runtime/deps.ts";
+import { describeError, InfrastructureNotFoundError, PushpoolError } from "../shared/errors.ts";
 import { dispatch, renderConfiguration } from "./dispatch.ts";
-import { describeError, InfrastructureNotFoundError, PushpoolError } from "./errors.ts";
 import { loadPool } from "./pools.ts";
-import type { Backend, BackendContext } from "./ports.ts";
-import type { FlowRun, WorkPool } from "./prefect/types.ts";
 import { reportExit } from "./report.ts";
 import { forceCancelled, isOwnClaim, proposeCrashed } from "./states.ts";
 
@@ -74,7 +75,10 @@ async function reconcileRun(
   }
 
   if (pid) {
-    const status = await backend.inspect(pid, ctx);
+    const target = await readTarget(run, pool, backend, deps);
+    if (!target) return none; // deployment or flow gone: the next tick (or the run's own engine) settles it
+    const config = await renderConfiguration(run, target, deps);
+    const status = await backend.inspect(pid, config, ctx);
     if (
       status.state === "failed" ||
       status.state === "gone" ||
@@ -132,9 +136,10 @@ async function killAndCancel(
   }
   const flow = await deps.api.readFlow(run.flow_id);
   if (!flow) return { flowRunId: run.id, action: "none", detail: "flow not found" };
-  const config = await renderConfiguration(run, { deployment, flow, pool }, deps);
+  const config = await renderConfiguration(run, { deployment, flow, pool, backend }, deps);
+  const ctx: BackendContext = { flowRun: run, pool: { name: pool.name, type: pool.type } };
   try {
-    await backend.kill(run.infrastructure_pid ?? "", config, 30);
+    await backend.kill(run.infrastructure_pid ?? "", config, 30, ctx);
   } catch (error) {
     if (
       !(error instanceof InfrastructureNotFoundError) &&
@@ -144,4 +149,14 @@ async function killAndCancel(
   }
   await forceCancelled(deps.api, run.id, "Flow run cancelled by pushpool while pending.");
   return { flowRunId: run.id, action: "cancelled", detail: "infrastructure killed" };
+}
+
+/** The run's deployment and flow, with the pool and backend: what rendering its configuration needs. */
+async function readTarget(run: FlowRun, pool: WorkPool, backend: Backend, deps: Deps) {
+  const [deployment, flow] = await Promise.all([
+    run.deployment_id ? deps.api.readDeployment(run.deployment_id) : Promise.resolve(null),
+    deps.api.readFlow(run.flow_id),
+  ]);
+  if (!flow || (run.deployment_id && !deployment)) return null;
+  return { deployment, flow, pool, backend };
 }

@@ -12,9 +12,9 @@
  * {@link MAX_DEFERRAL_MS} does its failure go to the queue's redelivery, and finally to the DLQ
  * with its reason: Prefect has then been failing for that long.
  */
-import type { Deps } from "./context.ts";
-import { describeError, isRetryable } from "./errors.ts";
-import type { TriggerMessage } from "./messages.ts";
+import type { Deps } from "../runtime/deps.ts";
+import type { TriggerMessage } from "../runtime/messages.ts";
+import { describeError, isRetryable } from "../shared/errors.ts";
 
 /** How long a trigger keeps being deferred before its failures count as deliveries. */
 export const MAX_DEFERRAL_MS = 15 * 60_000;

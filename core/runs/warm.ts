@@ -11,10 +11,11 @@
  * `warm`; at most {@link MAX_WARM_PER_TICK} per pool and tick. Warming is an optimisation only:
  * every failure is logged and ignored (the dispatch does the same work, and reports its errors).
  */
-import type { Deps } from "./context.ts";
+
+import type { FlowRun, WorkPool } from "../prefect/types.ts";
+import type { Deps } from "../runtime/deps.ts";
+import { describeError } from "../shared/errors.ts";
 import { renderConfiguration } from "./dispatch.ts";
-import { describeError } from "./errors.ts";
-import type { FlowRun, WorkPool } from "./prefect/types.ts";
 
 /** Distinct specs warmed per pool per tick (the rest are resolved by their dispatches). */
 export const MAX_WARM_PER_TICK = 10;
@@ -39,7 +40,7 @@ export async function warmRuns(pool: WorkPool, runs: readonly FlowRun[], deps: D
       ]);
       if (!flow || (run.deployment_id && !deployment)) continue;
       const ctx = { flowRun: run, pool: { name: pool.name, type: pool.type } };
-      const config = await renderConfiguration(run, { deployment, flow, pool }, deps);
+      const config = await renderConfiguration(run, { deployment, flow, pool, backend }, deps);
       await warm(backend.prepare(config, ctx), ctx);
       warmed++;
     } catch (error) {

@@ -1,9 +1,9 @@
 /**
  * @module
  * Infrastructure state events (the fast path; reconcile is the fallback). A cloud adapter turns
- * its event into an {@link InfraEvent} (ECS: core/backends/ecs/taskEvents.ts), then:
+ * its event into an {@link InfraEvent} (each backend interprets its own events), then:
  *
- * - provisioning → propose PENDING named `InfrastructurePending` ("ECS task is pending.") when the
+ * - provisioning → propose PENDING named `InfrastructurePending` ("<label> is pending.") when the
  *   run is Pending with this infrastructure as its pid. When the dispatcher died between starting
  *   the task and recording its pid, the pid is adopted first (only for our own claim, and only for
  *   a task created after that claim), so the run does not stay Pending without a pid.
@@ -14,10 +14,11 @@
  * Never proposes over a terminal, paused or cancelling state.
  */
 import { randomUUID } from "node:crypto";
-import type { Deps } from "./context.ts";
-import { describeError, PrefectApiError } from "./errors.ts";
-import type { Logger } from "./ports.ts";
-import type { FlowRun, LogCreate } from "./prefect/types.ts";
+import type { Backend } from "../ports/backend.ts";
+import type { Logger } from "../ports/logger.ts";
+import type { FlowRun, LogCreate } from "../prefect/types.ts";
+import type { Deps } from "../runtime/deps.ts";
+import { describeError, PrefectApiError } from "../shared/errors.ts";
 import { reportExit } from "./report.ts";
 import { isOwnClaim, restoreFinished } from "./states.ts";
 
@@ -25,21 +26,21 @@ export type InfraPhase = "provisioning" | "starting" | "running" | "stopping" | 
 
 /** A cloud-neutral infrastructure event. */
 export interface InfraEvent {
-  /** Backend type that produced it (`ecs`). */
+  /** Backend type that produced it. */
   source: string;
   flowRunId: string;
   /** The pid in the backend's format. */
   pid: string;
-  /** Other spellings of the same pid (ECS: cluster name instead of ARN). */
+  /** Other spellings of the same pid (a cluster's name instead of its ARN…). */
   altPids: string[];
   phase: InfraPhase;
-  /** The cloud's own status word (ECS lastStatus). */
+  /** The cloud's own status word. */
   status: string;
   /** When the infrastructure was created (ISO), if known. */
   createdAt: string | null;
   /** For stopped infrastructure: the orchestration container's exit. */
   exit: { exitCode: number | null; reason: string } | null;
-  /** The cloud's own crash verdict (ECS: Prefect's observer rules). */
+  /** The cloud's own crash verdict (Prefect's observer rules for the type). */
   crashed: boolean;
   /** An explanation for the run's logs. */
   diagnosis: { level: "error" | "warning"; text: string } | null;
@@ -47,7 +48,9 @@ export interface InfraEvent {
 
 export interface InfraEventDeps extends Pick<Deps, "api"> {
   logger: Logger;
-  /** The tail of the orchestration container's log (ECS: CloudWatch), forwarded on a pre-Running crash. */
+  /** The backend of the event's type: its label and how its pids compare. */
+  backend: Pick<Backend, "label" | "samePid">;
+  /** The tail of the orchestration container's log, forwarded on a pre-Running crash. */
   logs?: { tail(event: InfraEvent): Promise<string[]> };
 }
 
@@ -60,12 +63,13 @@ const LOGGER_NAME = "pushpool.infrastructure";
 /** Tolerance between the claim's timestamp and the task's creation when adopting a pid. */
 const ADOPT_SKEW_MS = 60_000;
 
-/** True when `recorded` names the event's infrastructure (tolerant of ECS cluster name vs ARN). */
-export function pidMatches(recorded: string, event: Pick<InfraEvent, "pid" | "altPids">): boolean {
-  if (recorded === event.pid || event.altPids.includes(recorded)) return true;
-  const tail = (pid: string) => (pid.includes("::") ? pid.slice(pid.indexOf("::") + 2) : null);
-  const a = tail(recorded);
-  return a !== null && a === tail(event.pid);
+/** True when `recorded` names the event's infrastructure (in any of the backend's spellings). */
+export function pidMatches(
+  recorded: string,
+  event: Pick<InfraEvent, "pid" | "altPids">,
+  backend: Pick<Backend, "samePid">,
+): boolean {
+  return [event.pid, ...event.altPids].some((pid) => recorded === pid || backend.samePid?.(recorded, pid));
 }
 
 /** Applies one infrastructure event to its flow run. */
@@ -82,7 +86,7 @@ async function markPending(event: InfraEvent, deps: InfraEventDeps): Promise<Inf
   if (state.type !== "PENDING") return { outcome: "ignored", reason: `run is ${state.type}` };
   let adopted = false;
   if (run.infrastructure_pid) {
-    if (!pidMatches(run.infrastructure_pid, event))
+    if (!pidMatches(run.infrastructure_pid, event, deps.backend))
       return { outcome: "ignored", reason: "the run's pid names other infrastructure" };
   } else {
     if (!isOwnClaim(run) || !createdAfterClaim(event, run))
@@ -96,12 +100,11 @@ async function markPending(event: InfraEvent, deps: InfraEventDeps): Promise<Inf
   }
   if (state.name === "InfrastructurePending")
     return { outcome: "ignored", reason: "already InfrastructurePending" };
-  const label = event.source === "ecs" ? "ECS task" : "Infrastructure";
   try {
     const result = await deps.api.setState(run.id, {
       type: "PENDING",
       name: "InfrastructurePending",
-      message: `${label} is ${event.status.toLowerCase()}.`,
+      message: `${deps.backend.label} is ${event.status.toLowerCase()}.`,
       state_details: { flow_run_id: run.id, transition_id: randomUUID() },
     });
     if (result.status !== "ACCEPT")
@@ -148,7 +151,7 @@ async function reportStopped(event: InfraEvent, deps: InfraEventDeps): Promise<I
   const run = await deps.api.readFlowRun(event.flowRunId);
   if (!run?.state) return { outcome: "ignored", reason: "flow run not found" };
   const recorded = run.infrastructure_pid;
-  const pid = recorded && pidMatches(recorded, event) ? recorded : event.pid;
+  const pid = recorded && pidMatches(recorded, event, deps.backend) ? recorded : event.pid;
   const neverRan = !run.start_time && run.state.type !== "RUNNING";
   const outcome = await reportExit(
     { flowRunId: run.id, pid, exitCode: exit.exitCode, reason: exit.reason },

@@ -1,5 +1,5 @@
-import type { PrefectApi } from "./prefect/api.ts";
-import type { JsonObject, WorkPool } from "./prefect/types.ts";
+import type { PrefectApi } from "../prefect/api.ts";
+import type { JsonObject, WorkPool } from "../prefect/types.ts";
 
 /**
  * Reads a work pool. A pool created without a base job template (`{}`, e.g. through the REST API)

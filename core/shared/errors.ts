@@ -87,6 +87,15 @@ export function isRetryable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * The one rule every queue consumer applies: a failure that is ours and not retryable will fail the
+ * same way again — acknowledge it with its reason; anything else (retryable, or not ours: an
+ * unexpected bug, a network error) is thrown so the queue redelivers it, then dead-letters it.
+ */
+export function isPermanent(error: unknown): boolean {
+  return PushpoolError.is(error) && !error.retryable;
+}
+
 /** Python-style class name + message, as Prefect's messages show exceptions: `Class: detail`. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

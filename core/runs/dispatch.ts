@@ -5,16 +5,19 @@
  * Critical path, 4 sequential Prefect round trips: read the run → read deployment, flow and pool
  * together → claim → record the pid. Templates that reference blocks or variables add their reads.
  */
-import type { Deps } from "./context.ts";
-import { describeError, isRetryable } from "./errors.ts";
-import { renderJobConfiguration } from "./job/render.ts";
-import type { JobConfiguration } from "./job/types.ts";
-import type { DispatchMessage } from "./messages.ts";
+
+import { submitOnce } from "../backends/startOnce.ts";
+import { submitToken } from "../backends/token.ts";
+import { renderJobConfiguration } from "../job/render.ts";
+import type { JobConfiguration } from "../job/types.ts";
+import type { Backend, BackendContext } from "../ports/backend.ts";
+import type { Deployment, Flow, FlowRun, WorkPool } from "../prefect/types.ts";
+import type { Deps } from "../runtime/deps.ts";
+import { deferIfEarly } from "../runtime/earlyDelivery.ts";
+import type { DispatchMessage } from "../runtime/messages.ts";
+import { describeError, isRetryable } from "../shared/errors.ts";
 import { loadPool } from "./pools.ts";
-import type { Backend, BackendContext } from "./ports.ts";
-import type { Deployment, Flow, FlowRun, WorkPool } from "./prefect/types.ts";
 import { claim, describeState, forceCancelled, isOwnClaim, proposeCrashed } from "./states.ts";
-import { submitToken } from "./submitToken.ts";
 
 export type DispatchOutcome =
   | { outcome: "submitted"; flowRunId: string; pid: string; resumed: boolean }
@@ -31,12 +34,9 @@ export async function dispatch(message: DispatchMessage, deps: Deps): Promise<Di
     return { outcome: "skipped", flowRunId, reason };
   };
 
-  const early = earlyBy(message, deps);
-  if (early > 1) {
-    await deps.queue.send(message, { delaySeconds: Math.ceil(early) });
-    logger.info("dispatch deferred: delivered early", { flowRunId, delaySeconds: Math.ceil(early) });
-    return { outcome: "deferred", flowRunId, reason: "delivered early", delaySeconds: Math.ceil(early) };
-  }
+  const early = await deferIfEarly(message, deps);
+  if (early.deferred)
+    return { outcome: "deferred", flowRunId, reason: "delivered early", delaySeconds: early.delaySeconds };
 
   const run = await api.readFlowRun(flowRunId);
   if (!run) return skip("flow run not found");
@@ -101,11 +101,7 @@ async function submit(
   deps: Deps,
 ): Promise<DispatchOutcome> {
   const { api, logger } = deps;
-  const ctx: BackendContext = {
-    flowRun: run,
-    pool: { name: target.pool.name, type: target.pool.type },
-    resumed,
-  };
+  const ctx: BackendContext = { flowRun: run, pool: { name: target.pool.name, type: target.pool.type } };
   // Worker attribution labels (cosmetic) go out while the infrastructure starts, not beside the pid
   // PATCH: two writes to one run at once make SQLite servers answer 503.
   const labelling = api
@@ -116,7 +112,13 @@ async function submit(
   try {
     config = await renderConfiguration(run, target, deps);
     const request = target.backend.prepare(config, ctx);
-    ({ pid } = await target.backend.submit(request, token, ctx));
+    ({ pid } = await submitOnce(target.backend, request, token, ctx, {
+      resumed,
+      claimedAt: Date.parse(run.state?.timestamp ?? ""),
+      now: () => deps.clock.now().getTime(),
+      sleep: (ms) => deps.clock.sleep(ms),
+      logger,
+    }));
   } catch (error) {
     await labelling;
     if (isRetryable(error)) throw error; // redelivered; the claim stays ours and the token the same
@@ -135,11 +137,8 @@ async function submit(
 /** Renders the job configuration for a run (also used by reconcile and `pushpool render`). */
 export async function renderConfiguration(
   run: FlowRun,
-  target: { deployment: Deployment | null; flow: Flow; pool: WorkPool },
-  deps: Pick<
-    Deps,
-    "api" | "processEnv" | "containerEnv" | "workerName" | "prefectVersion" | "pythonExecutable"
-  >,
+  target: { deployment: Deployment | null; flow: Flow; pool: WorkPool; backend?: Backend | null },
+  deps: Pick<Deps, "api" | "processEnv" | "containerEnv" | "workerName" | "prefectVersion">,
 ): Promise<JobConfiguration> {
   return await renderJobConfiguration({
     pool: target.pool,
@@ -151,7 +150,7 @@ export async function renderConfiguration(
     baseEnv: deps.containerEnv,
     worker: { name: deps.workerName },
     prefectVersion: deps.prefectVersion,
-    pythonExecutable: deps.pythonExecutable,
+    backend: target.backend,
   });
 }
 
@@ -162,12 +161,6 @@ function workerLabels(deps: Deps, pool: WorkPool): Record<string, string> {
     "prefect.work-pool.name": pool.name,
     "prefect.work-pool.id": pool.id,
   };
-}
-
-/** Seconds until the message's `notBefore`, or ≤ 0 when due. */
-function earlyBy(message: DispatchMessage, deps: Deps): number {
-  if (!message.notBefore) return 0;
-  return (Date.parse(message.notBefore) - deps.clock.now().getTime()) / 1000;
 }
 
 /** A REJECT that re-scheduled the run (AwaitingConcurrencySlot) comes back when the slot may be free. */

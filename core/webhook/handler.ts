@@ -11,9 +11,16 @@
  * secret, the signature header or the body.
  */
 import { z } from "zod";
-import { describeError, PrefectApiError, PushpoolError, ValidationError, WebhookError } from "./errors.ts";
-import { DeploymentRef, formatIssues, TriggerMessage } from "./messages.ts";
-import { type Logger, silentLogger } from "./ports.ts";
+import { type Logger, silentLogger } from "../ports/logger.ts";
+import { DeploymentRef, formatIssues, TriggerMessage } from "../runtime/messages.ts";
+import {
+  describeError,
+  PrefectApiError,
+  PushpoolError,
+  ValidationError,
+  WebhookError,
+} from "../shared/errors.ts";
+import type { WebhookKey } from "./config.ts";
 import {
   KEY_ID_HEADER,
   SIGNATURE_HEADER,
@@ -21,7 +28,6 @@ import {
   TIMESTAMP_HEADER,
   verify,
 } from "./signature.ts";
-import type { WebhookKey } from "./webhookConfig.ts";
 
 /** The only route the webhook serves. */
 export const WEBHOOK_PATH = "/trigger";

@@ -9,8 +9,8 @@
  * fields, never secret values (JSON parse errors are not passed on, since they quote the input).
  */
 import { z } from "zod";
-import { ConfigError } from "./errors.ts";
-import { DeploymentRef, formatIssues } from "./messages.ts";
+import { DeploymentRef, formatIssues } from "../runtime/messages.ts";
+import { ConfigError } from "../shared/errors.ts";
 
 /** Minimum secret length, in characters. */
 export const MIN_SECRET_LENGTH = 16;

@@ -9,10 +9,11 @@
  * (./tickMemo.ts) instead of adding a duplicate on every tick. Then it warms what those runs'
  * dispatches will share (./warm.ts: the ECS task definition), so a burst does not race for it.
  */
-import type { Deps } from "./context.ts";
-import { describeError } from "./errors.ts";
-import type { DispatchMessage } from "./messages.ts";
-import type { WorkerFlowRunResponse } from "./prefect/types.ts";
+
+import type { WorkerFlowRunResponse } from "../prefect/types.ts";
+import type { Deps } from "../runtime/deps.ts";
+import type { DispatchMessage } from "../runtime/messages.ts";
+import { describeError, ValidationError } from "../shared/errors.ts";
 import { tickMemo } from "./tickMemo.ts";
 import { warmRuns } from "./warm.ts";
 
@@ -54,7 +55,10 @@ async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise
       deps.api.heartbeat(pool, deps.workerName, Math.max(1, Math.round(options.tickSeconds))),
       deps.api.readWorkPool(pool),
     ]);
-    const lead = deps.leadSeconds(workPool?.type ?? "process");
+    if (!workPool) throw new ValidationError(`work pool '${pool}' not found`);
+    if (!deps.backends.has(workPool.type))
+      throw new ValidationError(`no backend serves pool type '${workPool.type}' (pool '${pool}')`);
+    const lead = deps.leadSeconds(workPool.type);
     const rate = options.burstRate ?? DEFAULT_BURST_RATE;
     // Look at least as far ahead as the next tick's window plus the lead (and the longest burst
     // advance), or runs would be seen late.
@@ -81,13 +85,11 @@ async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise
     if (fresh.length)
       deps.logger.info("tick enqueued runs", { pool, count: fresh.length, held, seen: responses.length });
     // After the enqueues (never instead of them): shared infrastructure ready before the burst.
-    const warmed = workPool
-      ? await warmRuns(
-          workPool,
-          fresh.map((r) => r.flow_run),
-          deps,
-        )
-      : 0;
+    const warmed = await warmRuns(
+      workPool,
+      fresh.map((r) => r.flow_run),
+      deps,
+    );
     return { pool, enqueued: fresh.length, ...(held ? { held } : {}), ...(warmed ? { warmed } : {}) };
   } catch (error) {
     deps.logger.error("tick failed for pool", { pool, error: describeError(error) });

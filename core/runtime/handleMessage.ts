@@ -5,13 +5,14 @@
  * is thrown so the queue redelivers it (and finally dead-letters it) — except a trigger's, which
  * first goes back to the queue for a while (./deferTrigger.ts).
  */
-import type { Deps } from "./context.ts";
-import { QUEUE_CREATE_BUDGET_MS } from "./createFlowRun.ts";
-import { type DeferredTrigger, deferTrigger } from "./deferTrigger.ts";
-import { type DispatchOutcome, dispatch } from "./dispatch.ts";
-import { describeError, isRetryable } from "./errors.ts";
+
+import { QUEUE_CREATE_BUDGET_MS } from "../runs/createFlowRun.ts";
+import { type DeferredTrigger, deferTrigger } from "../runs/deferTrigger.ts";
+import { type DispatchOutcome, dispatch } from "../runs/dispatch.ts";
+import { type TriggerResult, trigger } from "../runs/trigger.ts";
+import { describeError, isPermanent } from "../shared/errors.ts";
+import type { Deps } from "./deps.ts";
 import { parseQueueMessage } from "./messages.ts";
-import { type TriggerResult, trigger } from "./trigger.ts";
 
 export type MessageOutcome =
   | { kind: "dispatch"; result: DispatchOutcome }
@@ -32,14 +33,9 @@ export async function handleMessage(body: string, deps: Deps): Promise<MessageOu
       throw error;
     }
   } catch (error) {
-    if (isRetryable(error) || !isPermanent(error)) throw error;
+    if (!isPermanent(error)) throw error;
     const reason = describeError(error);
     deps.logger.error("message rejected permanently", { reason });
     return { kind: "rejected", reason };
   }
-}
-
-/** Ours and not retryable, or a Prefect 4xx other than 408/429: it will fail the same way again. */
-function isPermanent(error: unknown): boolean {
-  return !isRetryable(error) && error instanceof Error && "retryable" in error;
 }

@@ -4,24 +4,18 @@
  * pydantic bool, default true), `working_dir` (a normalised POSIX path or null), the worker's own
  * environment under the configured env, and `<python> -m prefect.engine` when no command is set.
  */
-import type { Json } from "../prefect/types.ts";
-import { JobConfigurationError } from "../template/errors.ts";
-import { isPyFloat } from "../template/pyFloat.ts";
-
-const TRUE_WORDS = new Set(["1", "true", "t", "yes", "y", "on"]);
-const FALSE_WORDS = new Set(["0", "false", "f", "no", "n", "off"]);
+import type { JobConfiguration } from "../../job/types.ts";
+import type { PreparedContext } from "../../ports/backend.ts";
+import type { Json } from "../../prefect/types.ts";
+import { laxBool } from "../../shared/fields.ts";
+import { JobConfigurationError } from "../../template/errors.ts";
+import { setOwn } from "../../template/pyValue.ts";
 
 /** pydantic's lax `bool` for `stream_output` (absent → true). */
 export function coerceStreamOutput(value: Json | undefined): boolean {
   if (value === undefined) return true;
-  if (typeof value === "boolean") return value;
-  const n = isPyFloat(value) ? value.value : value;
-  if (typeof n === "number" && (n === 0 || n === 1)) return n === 1;
-  if (typeof n === "string") {
-    const word = n.toLowerCase();
-    if (TRUE_WORDS.has(word)) return true;
-    if (FALSE_WORDS.has(word)) return false;
-  }
+  const bool = laxBool(value);
+  if (bool !== undefined) return bool;
   throw new JobConfigurationError("stream_output: Input should be a valid boolean");
 }
 
@@ -50,4 +44,25 @@ export function shlexQuote(word: string): string {
 /** The command a process worker runs when none is configured: `shlex.join([python, "-m", "prefect.engine"])`. */
 export function processEngineCommand(pythonExecutable: string): string {
   return [pythonExecutable, "-m", "prefect.engine"].map(shlexQuote).join(" ");
+}
+
+/**
+ * The `process` part of `prepare_for_flow_run`: flows inherit the worker's environment under the
+ * configured env; `stream_output` and `working_dir` coerced; `<python> -m prefect.engine` when the
+ * template sets no command.
+ */
+export function adaptProcessPrepared(
+  prepared: JobConfiguration,
+  ctx: PreparedContext,
+  pythonExecutable: string,
+): JobConfiguration {
+  const inherited: Record<string, string> = {};
+  for (const [key, value] of Object.entries(ctx.env)) if (value !== undefined) setOwn(inherited, key, value);
+  return {
+    ...prepared,
+    env: { ...inherited, ...prepared.env },
+    stream_output: coerceStreamOutput(ctx.rendered.stream_output),
+    working_dir: coerceWorkingDir(ctx.rendered.working_dir),
+    command: ctx.rendered.command ?? processEngineCommand(pythonExecutable),
+  };
 }

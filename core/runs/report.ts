@@ -4,9 +4,10 @@
  * finished → Crashed with the exit-code explanation; exit 0 of a run that never left Pending →
  * Crashed (the flow never reported). Never proposes over a terminal, paused or cancelling state.
  */
-import type { Deps } from "./context.ts";
+
+import { TERMINAL_STATES } from "../prefect/types.ts";
+import type { Deps } from "../runtime/deps.ts";
 import { nonZeroExitMessage } from "./exitCodes.ts";
-import { TERMINAL_STATES } from "./prefect/types.ts";
 import { proposeCrashed, restoreFinished } from "./states.ts";
 
 export interface InfraExit {

@@ -15,9 +15,10 @@
  *   so the triggers of one batch do not fail each other the same way — but no trigger waits more
  *   than {@link LANE_WAIT_MS} for its turn, so a batch still ends within about one budget.
  */
-import type { Deps } from "./context.ts";
-import { describeError, isRetryable } from "./errors.ts";
-import type { FlowRun, FlowRunCreate } from "./prefect/types.ts";
+
+import type { FlowRun, FlowRunCreate } from "../prefect/types.ts";
+import type { Deps } from "../runtime/deps.ts";
+import { describeError, isRetryable } from "../shared/errors.ts";
 
 /** Budget for a trigger from the queue: with its last call, well inside the dispatch function's 60 s. */
 export const QUEUE_CREATE_BUDGET_MS = 30_000;

@@ -3,16 +3,23 @@
  * The local backend serves `process` pools: the rendered command runs as a subprocess with the
  * rendered env, in `working_dir`, as Prefect's process worker runs it. pid format `<host>:<pid>`.
  *
- * Idempotency: one process per submit token, kept in memory. The local stack is one process, so
- * that is the whole truth; after a restart, `inspect` falls back to asking the OS whether the pid
- * is alive.
+ * Start-once primitives (core/backends/startOnce.ts): `find` is the in-memory token → process map.
+ * The local stack is one process, so that is the whole truth; after a restart, `inspect` falls back
+ * to asking the OS whether the pid is alive. A spawn fails definitively (`mayHaveStarted` is false
+ * for it); only a retryable failure — which a spawn never raises — is treated as ambiguous.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants, hostname } from "node:os";
-import { InfrastructureNotFoundError, InvalidJobConfigurationError, SubmitError } from "../errors.ts";
-import type { JobConfiguration } from "../job/types.ts";
-import type { Backend, BackendContext, InfraStatus } from "../ports.ts";
-import { shlexSplit } from "./shlex.ts";
+import type { JobConfiguration } from "../../job/types.ts";
+import type { Backend, BackendContext, InfraStatus, PreparedContext, Started } from "../../ports/backend.ts";
+import {
+  InfrastructureNotFoundError,
+  InvalidJobConfigurationError,
+  PushpoolError,
+  SubmitError,
+} from "../../shared/errors.ts";
+import { shlexSplit } from "../shlex.ts";
+import { adaptProcessPrepared } from "./prepare.ts";
 
 export interface ProcessRequest {
   argv: string[];
@@ -37,6 +44,8 @@ export interface LocalBackendOptions {
   /** The environment every subprocess inherits before the job's env (default: none). */
   inheritEnv?: Record<string, string | undefined>;
   tailLines?: number;
+  /** Pools without a command run `<pythonExecutable> -m prefect.engine` (default `python`). */
+  pythonExecutable?: string;
 }
 
 interface Tracked {
@@ -46,15 +55,27 @@ interface Tracked {
   tail: string[];
 }
 
+/**
+ * A flow process imports Prefect before it can start (~2.5 s alone, 6–15 s when several start at
+ * once on 2 cores — bench/local.bench.ts). The engine waits for the scheduled time, so early is free.
+ */
+export const PROCESS_LEAD_SECONDS = 15;
+
 export class LocalBackend implements Backend<ProcessRequest> {
   readonly type = "process";
-  private readonly byToken = new Map<string, Promise<{ pid: string }>>();
+  readonly label = "process";
+  readonly leadSeconds = PROCESS_LEAD_SECONDS;
+  private readonly byToken = new Map<string, Promise<Started>>();
   private readonly byPid = new Map<string, Tracked>();
   private readonly host = hostname();
   /** Every pid this backend started, in order (tests count them). */
   readonly started: string[] = [];
 
   constructor(private readonly options: LocalBackendOptions = {}) {}
+
+  adaptPrepared(prepared: JobConfiguration, ctx: PreparedContext): JobConfiguration {
+    return adaptProcessPrepared(prepared, ctx, this.options.pythonExecutable ?? "python");
+  }
 
   prepare(config: JobConfiguration, _ctx: BackendContext): ProcessRequest {
     const command = config.command ?? "prefect flow-run execute";
@@ -66,16 +87,31 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return { argv, env: config.env, cwd: cwd ?? undefined, streamOutput: config.stream_output !== false };
   }
 
-  submit(request: ProcessRequest, token: string, ctx: BackendContext): Promise<{ pid: string }> {
+  /** The process this token started (waits for one still spawning), or null. */
+  async find(_request: ProcessRequest, token: string): Promise<Started | null> {
+    const started = this.byToken.get(token);
+    if (!started) return null;
+    try {
+      return await started;
+    } catch {
+      return null;
+    }
+  }
+
+  start(request: ProcessRequest, token: string, ctx: BackendContext): Promise<Started> {
     const existing = this.byToken.get(token);
     if (existing) return existing;
-    const started = this.start(request, ctx.flowRun.id);
+    const started = this.launch(request, ctx.flowRun.id);
     this.byToken.set(token, started);
     started.catch(() => this.byToken.delete(token));
     return started;
   }
 
-  private start(request: ProcessRequest, flowRunId: string): Promise<{ pid: string }> {
+  mayHaveStarted(error: unknown): boolean {
+    return PushpoolError.is(error) && error.retryable;
+  }
+
+  private launch(request: ProcessRequest, flowRunId: string): Promise<Started> {
     const [file, ...args] = request.argv as [string, ...string[]];
     const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env };
     return new Promise((resolve, reject) => {
@@ -122,7 +158,7 @@ export class LocalBackend implements Backend<ProcessRequest> {
     tracked.child.stderr?.on("data", onData);
   }
 
-  async inspect(pid: string): Promise<InfraStatus> {
+  async inspect(pid: string, _config?: JobConfiguration, _ctx?: BackendContext): Promise<InfraStatus> {
     const tracked = this.byPid.get(pid);
     if (tracked) {
       if (tracked.exitCode === null) return { state: "running" };
@@ -135,7 +171,12 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return { state: "gone", reason: `process ${pid} is not running` };
   }
 
-  async kill(pid: string, _config: JobConfiguration, graceSeconds: number): Promise<void> {
+  async kill(
+    pid: string,
+    _config: JobConfiguration,
+    graceSeconds: number,
+    _ctx?: BackendContext,
+  ): Promise<void> {
     const osPid = this.osPid(pid);
     if (osPid === null || !isAlive(osPid)) throw new InfrastructureNotFoundError(`process ${pid} not found`);
     signalGroup(osPid, "SIGTERM");

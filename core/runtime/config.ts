@@ -4,7 +4,7 @@
  * inside core). A bad value fails fast at start-up with the variable's name.
  */
 import { z } from "zod";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../shared/errors.ts";
 import { formatIssues } from "./messages.ts";
 
 const seconds = (fallback: number) => z.coerce.number().nonnegative().default(fallback);
@@ -37,8 +37,6 @@ export const ConfigSchema = z.object({
   PUSHPOOL_HORIZON_SECONDS: z.coerce.number().positive().optional(),
   /** Deliver a dispatch this long before the scheduled time (the backend's start-up); default per backend. */
   PUSHPOOL_LEAD_SECONDS: z.coerce.number().nonnegative().optional(),
-  /** The Python that runs flows of `process` pools without a command (default `python` on PATH). */
-  PUSHPOOL_PYTHON: z.string().min(1).optional(),
   /** Dispatches per second the Prefect API sustains; larger bursts are delivered earlier (core/tick.ts). */
   PUSHPOOL_BURST_RATE: z.coerce.number().positive().default(10),
   /** A claim with no infrastructure after this long is resubmitted, then crashed. */
@@ -54,7 +52,6 @@ export interface Config {
   horizonSeconds: number;
   leadSeconds?: number;
   startTimeoutSeconds: number;
-  python?: string;
   burstRate: number;
 }
 
@@ -72,7 +69,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     horizonSeconds: c.PUSHPOOL_HORIZON_SECONDS ?? Math.max(2 * c.PUSHPOOL_TICK_SECONDS, 10),
     leadSeconds: c.PUSHPOOL_LEAD_SECONDS,
     startTimeoutSeconds: c.PUSHPOOL_START_TIMEOUT_SECONDS,
-    python: c.PUSHPOOL_PYTHON,
     burstRate: c.PUSHPOOL_BURST_RATE,
   });
 }

@@ -4,11 +4,12 @@
  * at once: a `dispatch` message delivered at `scheduled time − lead` (now, for an immediate run).
  * The create is serialised per runtime and retried within a budget (./createFlowRun.ts).
  */
-import type { Deps } from "./context.ts";
+
+import type { Deployment, JsonObject } from "../prefect/types.ts";
+import type { Deps } from "../runtime/deps.ts";
+import type { TriggerMessage } from "../runtime/messages.ts";
+import { PrefectApiError, ValidationError } from "../shared/errors.ts";
 import { createFlowRunPatiently, WEBHOOK_CREATE_BUDGET_MS } from "./createFlowRun.ts";
-import { PrefectApiError, ValidationError } from "./errors.ts";
-import type { TriggerMessage } from "./messages.ts";
-import type { Deployment, JsonObject } from "./prefect/types.ts";
 
 export interface TriggerResult {
   flowRunId: string;
@@ -56,7 +57,8 @@ export async function trigger(
   const pool = deployment.work_pool_name;
   if (run.state?.type === "SCHEDULED") {
     const due = Date.parse(run.next_scheduled_start_time ?? run.expected_start_time ?? "") || since;
-    const deliverAt = due - deps.leadSeconds(await poolType(pool, deps)) * 1000;
+    const type = await poolType(pool, deps);
+    const deliverAt = due - (type === null ? 0 : deps.leadSeconds(type)) * 1000;
     const delaySeconds = Math.max(0, (deliverAt - deps.clock.now().getTime()) / 1000);
     await deps.queue.send(
       {
@@ -88,11 +90,12 @@ async function findDeployment(ref: string, deps: Deps): Promise<Deployment> {
   return deployment;
 }
 
-async function poolType(pool: string, deps: Deps): Promise<string> {
+/** The pool's type, or null when it cannot be read (then the run is dispatched with no lead). */
+async function poolType(pool: string, deps: Deps): Promise<string | null> {
   try {
-    return (await deps.api.readWorkPool(pool))?.type ?? "process";
+    return (await deps.api.readWorkPool(pool))?.type ?? null;
   } catch (error) {
-    if (error instanceof PrefectApiError) return "process";
+    if (error instanceof PrefectApiError) return null;
     throw error;
   }
 }

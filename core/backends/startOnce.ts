@@ -1,0 +1,124 @@
+/**
+ * @module
+ * One piece of infrastructure per claim, on every backend — the protocol written once; a backend
+ * supplies only its primitives (core/ports/backend.ts: `find`, `start`, `mayHaveStarted`).
+ *
+ * Every start carries the claim's token (./token.ts), and before a second start for a claim whose
+ * first one may have started something, what the token started is looked for and adopted:
+ *
+ * - a **resumed** claim (an earlier delivery claimed the run and may have started infrastructure,
+ *   then died before recording the pid) looks first;
+ * - a retry after an **ambiguous** failure (no answer, a 5xx, a body cut mid-way: the request may
+ *   have been applied and only the answer lost) looks first;
+ * - a retry after a failure that certainly started nothing (throttling, any other 4xx) does not.
+ *
+ * A first start of a fresh claim pays for no look-up. A look-up cannot see a start still on its way:
+ * when a resumed claim younger than {@link CLAIM_SETTLE_MS} has found nothing (a duplicate message
+ * read the run right after another delivery claimed it), the delivery that made the claim may be
+ * starting it this very moment, so the look-up is repeated once the claim is that old, and only
+ * then does this delivery start anything.
+ *
+ * Only a transient failure whose retry-after is short is retried here; anything longer goes back to
+ * the queue, and the redelivery resumes the claim (it looks first).
+ */
+import type { Backend, BackendContext, Started } from "../ports/backend.ts";
+import type { Logger } from "../ports/logger.ts";
+import { TransientError } from "../shared/errors.ts";
+
+/**
+ * How long a claim may still be starting its infrastructure in the delivery that made it (claim →
+ * start answered takes seconds, retries included). Redeliveries after a crash and reconcile come later.
+ */
+export const CLAIM_SETTLE_MS = 15_000;
+
+/** Transient failures with a retry-after up to this are retried in the same delivery. */
+export const QUICK_RETRY_SECONDS = 5;
+
+export interface StartOnceOptions {
+  /** True when an earlier delivery made this claim (it may have started the infrastructure). */
+  resumed: boolean;
+  /** When the claim was made (ms since the epoch; NaN when unknown: treated as old). */
+  claimedAt: number;
+  now(): number;
+  /** Start attempts in this call for short transient failures (default 3); then the error is thrown. */
+  attempts?: number;
+  sleep(ms: number): Promise<void>;
+  random?(): number;
+  logger: Logger;
+  /** How long a young claim may still be starting (default {@link CLAIM_SETTLE_MS}; tests shorten it). */
+  settleMs?: number;
+}
+
+export interface StartOnceResult extends Started {
+  /** True when the infrastructure was found (started by an earlier delivery or attempt). */
+  adopted: boolean;
+}
+
+/** Resolves, then starts the claim's one piece of infrastructure (or adopts the one it has). */
+export async function submitOnce<Request, Launch>(
+  backend: Backend<Request, Launch>,
+  request: Request,
+  token: string,
+  ctx: BackendContext,
+  options: StartOnceOptions,
+): Promise<StartOnceResult> {
+  const launch = backend.resolve ? await backend.resolve(request, ctx) : (request as unknown as Launch);
+  return await startOnce(backend, launch, token, ctx, options);
+}
+
+/** The protocol itself, on an already resolved launch. */
+export async function startOnce<Launch>(
+  backend: Pick<Backend<unknown, Launch>, "find" | "start" | "mayHaveStarted" | "label">,
+  launch: Launch,
+  token: string,
+  ctx: BackendContext,
+  o: StartOnceOptions,
+): Promise<StartOnceResult> {
+  const flowRunId = ctx.flowRun.id;
+  const attempts = o.attempts ?? 3;
+  const random = o.random ?? Math.random;
+  const adopt = (found: Started, after: string): StartOnceResult => {
+    o.logger.info(`Found the ${backend.label} of this claim; not starting another`, {
+      flowRunId,
+      pid: found.pid,
+      after,
+    });
+    return { pid: found.pid, adopted: true };
+  };
+  let lookFirst = o.resumed;
+  for (let attempt = 1; ; attempt++) {
+    if (lookFirst) {
+      const found = await backend.find(launch, token, ctx);
+      if (found) return adopt(found, attempt > 1 ? "an ambiguous start failure" : "a resumed claim");
+      const young = (o.settleMs ?? CLAIM_SETTLE_MS) - (o.now() - o.claimedAt);
+      if (attempt === 1 && o.resumed && young > 0) {
+        o.logger.info("Claim too young to resume: waiting for what its delivery may be starting", {
+          flowRunId,
+          waitMs: Math.round(young),
+        });
+        await o.sleep(young);
+        const late = await backend.find(launch, token, ctx);
+        if (late) return adopt(late, "a young resumed claim");
+      }
+    }
+    try {
+      const started = await backend.start(launch, token, ctx);
+      return { pid: started.pid, adopted: false };
+    } catch (error) {
+      const quick =
+        error instanceof TransientError &&
+        (error.retryAfterSeconds ?? 0) <= QUICK_RETRY_SECONDS &&
+        attempt < attempts;
+      if (!quick) throw error;
+      // Once a start of this call may have started something, every further one looks first.
+      lookFirst ||= backend.mayHaveStarted(error);
+      o.logger.warn(`retrying the start of the ${backend.label}`, {
+        flowRunId,
+        attempt,
+        reason: error.message,
+        lookFirst,
+      });
+      await o.sleep(1000 + random() * 3000);
+    }
+  }
+}
