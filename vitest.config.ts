@@ -22,6 +22,7 @@ export default defineConfig({
             "test/reliability/lostRunTaskAnswer.test.ts",
             "test/soak/soak.test.ts",
             "test/fuzz/**/*.test.ts",
+            "test/conformance/**/*.test.ts",
           ],
           globalSetup: ["test/peers/globalSetup.ts"],
           testTimeout: 120_000,

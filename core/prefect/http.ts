@@ -9,12 +9,13 @@ import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../ports/clock.ts";
 import { type Logger, silentLogger } from "../ports/logger.ts";
 import { PrefectApiError, TransientError } from "../shared/errors.ts";
+import { backoffDelay, retry } from "../shared/retry.ts";
 import { parseJson } from "../template/pyFloat.ts";
 import { CSRF_TOKEN_HEADER, CsrfTokens } from "./csrf.ts";
 import { errorDetail } from "./errorDetail.ts";
 import { stringifyJson } from "./json.ts";
 import { type HttpFetch, type HttpFetchResponse, nodeFetch } from "./nodeFetch.ts";
-import { backoffDelay, RETRYABLE_STATUSES, retryAfterSeconds } from "./retry.ts";
+import { RETRYABLE_STATUSES, retryAfterSeconds } from "./retry.ts";
 import type { Json } from "./types.ts";
 import { DEFAULT_USER_AGENT, PREFECT_API_VERSION } from "./version.ts";
 
@@ -134,87 +135,79 @@ export class PrefectHttp {
     const url = this.base + path + queryString(options.query);
     const body = options.body === undefined ? undefined : stringifyJson(options.body);
     const mutating = MUTATING.has(method);
-    let retries = 0;
     let csrfRetried = false;
-    for (;;) {
-      const headers: Record<string, string> = { ...this.headers };
-      if (body !== undefined) headers["Content-Type"] = "application/json";
-      if (mutating) Object.assign(headers, await this.csrf.headers());
-      const started = performance.now();
-      let status = 0;
-      let text = "";
-      let response: HttpFetchResponse | undefined;
-      try {
-        response = await this.fetchFn(url, {
-          method,
-          headers,
-          body,
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-        status = response.status;
-        text = await response.text();
-      } catch (error) {
-        this.report(method, path, status, started);
-        const what = describeNetworkError(error);
-        const failFast = !this.connected && response === undefined && CONNECT_CODES.has(errorCode(error));
-        if (failFast || retries >= (options.maxRetries ?? this.maxRetries)) {
-          throw new TransientError(this.redact(`Prefect API ${method} ${path}: ${what}`), undefined, {
-            cause: error,
+    let attempts = 0;
+    const once = async (): Promise<HttpResult> => {
+      attempts++;
+      for (;;) {
+        const headers: Record<string, string> = { ...this.headers };
+        if (body !== undefined) headers["Content-Type"] = "application/json";
+        if (mutating) Object.assign(headers, await this.csrf.headers());
+        const started = performance.now();
+        let status = 0;
+        let text = "";
+        let response: HttpFetchResponse | undefined;
+        try {
+          response = await this.fetchFn(url, {
+            method,
+            headers,
+            body,
+            signal: AbortSignal.timeout(this.timeoutMs),
           });
+          status = response.status;
+          text = await response.text();
+        } catch (error) {
+          this.report(method, path, status, started);
+          const what = this.redact(describeNetworkError(error));
+          const failFast = !this.connected && response === undefined && CONNECT_CODES.has(errorCode(error));
+          throw new NetworkFailure(`Prefect API ${method} ${path}: ${what}`, failFast, error);
         }
-        await this.pause(method, path, retries, this.delay(retries), { error: this.redact(what) });
-        retries++;
-        continue;
+        this.connected = true;
+        this.report(method, path, status, started);
+        if ((status >= 200 && status < 300) || options.accept?.includes(status)) {
+          return { status, body: this.parse(method, path, status, text) };
+        }
+        const detail = this.redact(errorDetail(text, response.statusText));
+        if (status === 403 && mutating && !csrfRetried && /csrf/i.test(detail)) {
+          csrfRetried = true; // a stale CSRF token: fetch a new one and send again, once
+          this.csrf.invalidate(headers[CSRF_TOKEN_HEADER]);
+          continue;
+        }
+        const error = new PrefectApiError(status, method, path, detail);
+        if (!RETRYABLE_STATUSES.has(status)) throw error;
+        throw new StatusFailure(
+          error,
+          retryAfterSeconds(response.headers.get("retry-after"), this.clock.now()),
+        );
       }
-      this.connected = true;
-      this.report(method, path, status, started);
-      if ((status >= 200 && status < 300) || options.accept?.includes(status)) {
-        return { status, body: this.parse(method, path, status, text) };
-      }
-      const detail = this.redact(errorDetail(text, response.statusText));
-      if (status === 403 && mutating && !csrfRetried && /csrf/i.test(detail)) {
-        csrfRetried = true;
-        this.csrf.invalidate(headers[CSRF_TOKEN_HEADER]);
-        continue;
-      }
-      const error = new PrefectApiError(status, method, path, detail);
-      if (!RETRYABLE_STATUSES.has(status)) throw error;
-      const after = retryAfterSeconds(response.headers.get("retry-after"), this.clock.now());
-      if (
-        retries >= (options.maxRetries ?? this.maxRetries) ||
-        (after !== undefined && after * 1000 > this.maxRetryAfterMs)
-      ) {
-        const attempts = retries + 1;
-        throw new TransientError(`${error.message} (gave up after ${attempts} attempt(s))`, after, {
-          cause: error,
-        });
-      }
-      const wait =
-        after === undefined ? this.delay(retries) : Math.ceil(after * 1000 * (1 + 0.2 * this.random()));
-      await this.pause(method, path, retries, wait, { status });
-      retries++;
+    };
+    try {
+      return await retry(once, {
+        attempts: (options.maxRetries ?? this.maxRetries) + 1,
+        retryable: (e) =>
+          (e instanceof NetworkFailure && !e.failFast) ||
+          (e instanceof StatusFailure && !(e.after !== undefined && e.after * 1000 > this.maxRetryAfterMs)),
+        delayMs: (n, e) =>
+          e instanceof StatusFailure && e.after !== undefined
+            ? Math.ceil(e.after * 1000 * (1 + 0.2 * this.random()))
+            : this.delay(n - 1),
+        sleep: (ms) => this.clock.sleep(ms),
+        onRetry: (e, n, delayMs) =>
+          this.logger.warn("Prefect API request failed, retrying", {
+            method,
+            path,
+            ...(e instanceof StatusFailure ? { status: e.cause.status } : { error: (e as Error).message }),
+            attempt: n,
+            delayMs,
+          }),
+      });
+    } catch (error) {
+      throw settle(error, attempts);
     }
   }
 
   private delay(retries: number): number {
     return backoffDelay(retries, { ...this.backoff, random: this.random });
-  }
-
-  private async pause(
-    method: string,
-    path: string,
-    retries: number,
-    ms: number,
-    why: Record<string, unknown>,
-  ) {
-    this.logger.warn("Prefect API request failed, retrying", {
-      method,
-      path,
-      ...why,
-      attempt: retries + 1,
-      delayMs: ms,
-    });
-    await this.clock.sleep(ms);
   }
 
   private report(method: string, path: string, status: number, started: number): void {
@@ -262,4 +255,36 @@ function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: unknown } | null)?.cause;
   const causeText = cause instanceof Error && cause.message !== message ? `: ${cause.message}` : "";
   return `network error${code ? ` ${code}` : ""}: ${message}${causeText}`;
+}
+
+/** A request that got no answer (reset, refused, timed out). Retried unless the server was never reached. */
+class NetworkFailure extends Error {
+  constructor(
+    message: string,
+    readonly failFast: boolean,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+  }
+}
+
+/** A retryable status (408/429/502/503), with the server's `Retry-After` in seconds if it sent one. */
+class StatusFailure extends Error {
+  constructor(
+    override readonly cause: PrefectApiError,
+    readonly after: number | undefined,
+  ) {
+    super(cause.message, { cause });
+  }
+}
+
+/** The error a caller sees once retrying stops: a TransientError (or the server's own 4xx/5xx). */
+function settle(error: unknown, attempts: number): unknown {
+  if (error instanceof NetworkFailure)
+    return new TransientError(error.message, undefined, { cause: error.cause });
+  if (error instanceof StatusFailure)
+    return new TransientError(`${error.cause.message} (gave up after ${attempts} attempt(s))`, error.after, {
+      cause: error.cause,
+    });
+  return error;
 }

@@ -1,7 +1,7 @@
 /**
  * @module
- * Pure retry arithmetic for the Prefect client: which statuses are worth retrying, how long to
- * back off, and how to read a `Retry-After` header. No I/O, no clock of its own.
+ * Prefect's retry rules (the loop and the backoff are core/shared/retry.ts): which statuses are
+ * worth retrying, and how to read a `Retry-After` header. No I/O, no clock of its own.
  */
 
 /**
@@ -10,27 +10,6 @@
  * is not retried here either.
  */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 502, 503]);
-
-/** Backoff parameters: `base` and `cap` in milliseconds, `random` in [0, 1). */
-export interface BackoffOptions {
-  base: number;
-  cap: number;
-  random: () => number;
-}
-
-/**
- * Exponential backoff with full jitter: a uniform delay in `[0, min(cap, base·2^attempt))`.
- * `attempt` counts from 0 (the delay before the first retry).
- *
- * @example backoffDelay(3, { base: 500, cap: 15_000, random: () => 0.5 }) // 2000
- */
-export function backoffDelay(attempt: number, { base, cap, random }: BackoffOptions): number {
-  const n = Math.max(0, Math.floor(attempt));
-  // 2 ** 1100 is Infinity; Math.min keeps the ceiling finite.
-  const ceiling = Math.min(cap, base * 2 ** n);
-  const r = Math.min(Math.max(random(), 0), 1);
-  return Math.floor(ceiling * r);
-}
 
 const DELAY_SECONDS = /^\s*-?\d+(\.\d+)?\s*$/;
 // IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT") and

@@ -19,6 +19,7 @@
 import type { FlowRun, FlowRunCreate } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import { describeError, isRetryable } from "../shared/errors.ts";
+import { retry } from "../shared/retry.ts";
 
 /** Budget for a trigger from the queue: with its last call, well inside the dispatch function's 60 s. */
 export const QUEUE_CREATE_BUDGET_MS = 30_000;
@@ -70,22 +71,19 @@ export async function createFlowRunPatiently(
   body: FlowRunCreate,
   options: CreateOptions,
 ): Promise<FlowRun> {
-  const started = deps.clock.now().getTime();
   const random = options.random ?? Math.random;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await inLane(deps.api, () => deps.api.createFlowRun(deploymentId, body));
-    } catch (error) {
-      const left = options.budgetMs - (deps.clock.now().getTime() - started);
-      if (!isRetryable(error) || left <= 0) throw error;
-      const delayMs = Math.min(left, backoffMs(attempt, random));
+  return await retry(() => inLane(deps.api, () => deps.api.createFlowRun(deploymentId, body)), {
+    budgetMs: options.budgetMs,
+    now: () => deps.clock.now().getTime(),
+    retryable: isRetryable,
+    delayMs: (attempt) => backoffMs(attempt, random),
+    sleep: (ms) => deps.clock.sleep(ms),
+    onRetry: (error, attempt, delayMs) =>
       deps.logger.warn("create_flow_run failed; retrying (idempotent)", {
         deployment: deploymentId,
         attempt,
         delayMs,
         reason: describeError(error),
-      });
-      await deps.clock.sleep(delayMs);
-    }
-  }
+      }),
+  });
 }

@@ -13,8 +13,8 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { consumeRecord } from "../../core/runtime/consume.ts";
 import { handleMessage } from "../../core/runtime/handleMessage.ts";
-import { describeError } from "../../core/shared/errors.ts";
 import { sqsBody } from "./envelope.ts";
 import { type AwsRuntime, runtime } from "./wiring.ts";
 
@@ -28,28 +28,15 @@ export function makeDispatchHandler(getRuntime: () => Promise<AwsRuntime> = runt
       event,
       async (record: SQSRecord) => {
         const ids = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
-        let body: string;
-        try {
-          body = sqsBody(record);
-        } catch (error) {
-          logger.error("dispatch record dropped", { ...ids, reason: describeError(error) });
-          return;
-        }
-        try {
-          const outcome = await handleMessage(body, deps);
-          if (outcome.kind === "rejected") {
-            logger.error("dispatch record dropped", { ...ids, reason: outcome.reason });
-          } else {
-            // Core already logged the outcome at info (submitted, skipped, crashed…): one line per run.
-            logger.debug("dispatch record handled", { ...ids, kind: outcome.kind, ...outcome.result });
-          }
-        } catch (error) {
-          logger.warn("dispatch record failed; SQS will redeliver it", {
-            ...ids,
-            reason: describeError(error),
-          });
-          throw error;
-        }
+        const consumed = await consumeRecord("dispatch record", ids, logger, () =>
+          handleMessage(sqsBody(record), deps),
+        );
+        if (!consumed.handled) return;
+        const outcome = consumed.result;
+        if (outcome.kind === "rejected")
+          logger.error("dispatch record dropped", { ...ids, reason: outcome.reason });
+        // Core already logged the outcome at info (submitted, skipped, crashed…): one line per run.
+        else logger.debug("dispatch record handled", { ...ids, kind: outcome.kind, ...outcome.result });
       },
       processor,
       { context, throwOnFullBatchFailure: false },

@@ -9,16 +9,17 @@
  *
  * Dropped with a log line (acknowledged): malformed records, events of tasks pushpool did not start
  * (`startedBy` not `pushpool/<flowRunId>`), and tasks in clusters outside `PUSHPOOL_ECS_CLUSTERS`.
- * A retryable failure (Prefect or AWS unavailable) is a batch item failure (redelivered).
+ * A failure that is not permanent (Prefect or AWS unavailable) is a batch item failure (redelivered):
+ * core/runtime/consume.ts.
  *
  * Export: `handler` (functions/aws/events.handler).
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { ecsCrashLogTail } from "../../core/backends/ecs/crashLogs.ts";
-import { type EcsTaskEvent, interpretEcsTaskEvent } from "../../core/backends/ecs/taskEvents.ts";
+import { interpretEcsTaskEvent } from "../../core/backends/ecs/taskEvents.ts";
 import { handleInfraEvent } from "../../core/runs/infraEvents.ts";
-import { describeError, isPermanent } from "../../core/shared/errors.ts";
+import { consumeRecord } from "../../core/runtime/consume.ts";
 import { ecsTaskStateChange } from "./envelope.ts";
 import { type AwsRuntime, runtime, servesCluster } from "./wiring.ts";
 
@@ -37,13 +38,10 @@ export function makeEventsHandler(getRuntime: () => Promise<AwsRuntime> = runtim
 async function handleRecord(record: SQSRecord, rt: AwsRuntime): Promise<void> {
   const { logger, deps } = rt;
   const ids: Record<string, unknown> = { messageId: record.messageId };
-  let task: EcsTaskEvent | null;
-  let region: string | undefined;
-  try {
+  await consumeRecord("task event record", ids, logger, async () => {
     const envelope = ecsTaskStateChange(record);
-    region = envelope.region;
     ids.eventId = envelope.id;
-    task = interpretEcsTaskEvent(envelope.detail);
+    const task = interpretEcsTaskEvent(envelope.detail);
     if (!task) {
       logger.info("task event dropped: task not started by pushpool", {
         ...ids,
@@ -51,32 +49,20 @@ async function handleRecord(record: SQSRecord, rt: AwsRuntime): Promise<void> {
       });
       return;
     }
-  } catch (error) {
-    logger.error("task event record dropped", { ...ids, reason: describeError(error) });
-    return;
-  }
-  Object.assign(ids, { flowRunId: task.flowRunId, taskArn: task.taskArn, status: task.status });
-  if (!servesCluster(rt.clusters, task.clusterArn)) {
-    logger.info("task event dropped: cluster not served here", { ...ids, cluster: task.clusterArn });
-    return;
-  }
-  const api = rt.ecsApiFor(region ? { region_name: region } : null);
-  const current = task;
-  try {
-    const outcome = await handleInfraEvent(current, {
+    Object.assign(ids, { flowRunId: task.flowRunId, taskArn: task.taskArn, status: task.status });
+    if (!servesCluster(rt.clusters, task.clusterArn)) {
+      logger.info("task event dropped: cluster not served here", { ...ids, cluster: task.clusterArn });
+      return;
+    }
+    const api = rt.ecsApiFor(envelope.region ? { region_name: envelope.region } : null);
+    const outcome = await handleInfraEvent(task, {
       api: deps.api,
       logger,
       backend: rt.ecs,
-      logs: { tail: () => ecsCrashLogTail(api, current) },
+      logs: { tail: () => ecsCrashLogTail(api, task) },
     });
     logger.info("task event handled", { ...ids, ...outcome });
-  } catch (error) {
-    if (!isPermanent(error)) {
-      logger.warn("task event failed; SQS will redeliver it", { ...ids, reason: describeError(error) });
-      throw error;
-    }
-    logger.error("task event dropped", { ...ids, reason: describeError(error) });
-  }
+  });
 }
 
 export const handler = makeEventsHandler();

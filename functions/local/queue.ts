@@ -26,6 +26,9 @@ export interface DeadLetter {
   receives: number;
 }
 
+/** The longest delay one Node timer keeps (2^31 − 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class LocalQueue implements Queue {
   /** Delays are timers: any length. */
   readonly maxDelaySeconds = Number.POSITIVE_INFINITY;
@@ -71,11 +74,14 @@ export class LocalQueue implements Queue {
   }
 
   private later(body: string, receives: number, delayMs: number) {
+    // Node fires a timer longer than 2^31 − 1 ms at once: a long delay is a chain of shorter ones.
+    const step = Math.min(delayMs, MAX_TIMER_MS);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
+      if (delayMs > step) return this.later(body, receives, delayMs - step);
       this.ready.push({ body, receives });
       this.pump();
-    }, delayMs);
+    }, step);
     this.timers.add(timer);
   }
 

@@ -180,7 +180,7 @@ describe("dispatch handler", () => {
     await send(JSON.stringify(dispatchMessage(run.id)));
     const polled = await pollOnce(peers.sqs, peers.dispatch, dispatch, { visibilityTimeout: 1 });
     expect(polled.failed).toHaveLength(1);
-    expect(output.text()).toContain("SQS will redeliver it");
+    expect(output.text()).toContain("dispatch record failed; it will be redelivered");
     await sleep(1200);
     expect(await pollOnce(peers.sqs, peers.dispatch, handler, { waitSeconds: 2 })).toMatchObject({
       received: 1,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, RETRYABLE_STATUSES, retryAfterSeconds } from "../../../core/prefect/retry.ts";
+import { RETRYABLE_STATUSES, retryAfterSeconds } from "../../../core/prefect/retry.ts";
+import { backoffDelay } from "../../../core/shared/retry.ts";
 
 describe("backoffDelay", () => {
   const opts = (random: number) => ({ base: 500, cap: 15_000, random: () => random });
