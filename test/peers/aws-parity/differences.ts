@@ -1,7 +1,7 @@
 /**
  * The intended differences between pushpool's ECS requests and those of Prefect's ECS worker, and
  * the normalisation that removes exactly those (after checking each side's value has the expected
- * shape). Everything else must be equal. README.md ("Parity with Prefect's own ECS worker") lists the same table.
+ * shape). Everything else must be equal. docs/parity/ecs.md lists the same table.
  */
 import { expect } from "vitest";
 import { DEFAULT_IMAGE, SPEC_HASH_TAG } from "../../../core/backends/ecs/index.ts";

@@ -3,7 +3,7 @@
  * case in cases.ts and both default templates, the RegisterTaskDefinition and RunTask requests
  * pushpool sends to moto equal the ones the worker sends, and so do moto's read-backs
  * (DescribeTaskDefinition and DescribeTasks with tags) — modulo the intended differences in
- * differences.ts (also README.md). Prefect's side runs in ONE Python process.
+ * differences.ts (also docs/parity/ecs.md). Prefect's side runs in ONE Python process.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -257,8 +257,11 @@ describe("ECS parity with Prefect's own worker (prefect-aws 0.7.12) on moto", ()
     expect(container(requests("custom container_name").register).name).toBe("app");
   });
 
-  it("every intended difference is listed in the README", () => {
-    const text = readFileSync(join(import.meta.dirname, "..", "..", "..", "README.md"), "utf8");
+  it("every intended difference is listed in docs/parity/ecs.md", () => {
+    const text = readFileSync(
+      join(import.meta.dirname, "..", "..", "..", "docs", "parity", "ecs.md"),
+      "utf8",
+    );
     for (const d of INTENDED) expect(text, d.path).toContain(`\`${d.path}\``);
   });
 });
