@@ -22,7 +22,7 @@ export function fcParams(fallback: number, salt: number) {
 export const REGRESSIONS_DIR = resolve(import.meta.dirname, "../fixtures/fuzz-regressions");
 
 export interface Regression<T = unknown> {
-  /** Which fuzz target replays it: `queueMessage`, `awsEnvelope`, `templating`. */
+  /** Which fuzz target replays it: `queueMessage`, `awsEnvelope`, `templating`, `shlex`. */
   target: string;
   /** What went wrong, and the seed / run that found it. */
   found: string;

@@ -12,16 +12,22 @@ describe("shlexSplit (Python shlex.split, POSIX mode)", () => {
     ["prefect flow-run execute", ["prefect", "flow-run", "execute"]],
     ["  a   b  ", ["a", "b"]],
     [`sh -c 'exit 3'`, ["sh", "-c", "exit 3"]],
-    [`echo "a \\"b\\" \\$c \\n"`, ["echo", 'a "b" $c \\n']],
     [`a\\ b c`, ["a b", "c"]],
     [`x''y ""`, ["xy", ""]],
     ["a #b", ["a", "#b"]],
   ])("%s", (cmd, argv) => {
     expect(shlexSplit(cmd)).toEqual(argv);
   });
-  it("rejects unclosed quotes with a precise error", () => {
+  it('inside "" only \\" and \\\\ are escapes: \\$ keeps its backslash (unlike bash)', () => {
+    expect(shlexSplit(`echo "a \\"b\\" \\$c \\n"`)).toEqual(["echo", 'a "b" \\$c \\n']);
+  });
+  it("splits on space, tab, CR and LF only: no-break space, \\v and \\f stay in the word", () => {
+    expect(shlexSplit("a\u00a0b\vc\fd e")).toEqual(["a\u00a0b\vc\fd", "e"]);
+  });
+  it("rejects unclosed quotes and a dangling backslash with Python's own ValueError message", () => {
     expect(() => shlexSplit("echo 'oops")).toThrow(InvalidJobConfigurationError);
-    expect(() => shlexSplit('echo "oops')).toThrow(/unclosed double quote/);
+    expect(() => shlexSplit('echo "oops')).toThrow(/No closing quotation/);
+    expect(() => shlexSplit('echo "oops\\')).toThrow(/No escaped character/);
   });
 });
 
