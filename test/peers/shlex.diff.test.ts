@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { shlexSplit } from "../../core/backends/shlex.ts";
-import { InvalidJobConfigurationError } from "../../core/errors.ts";
+import { InvalidJobConfigurationError } from "../../core/shared/errors.ts";
 import { FUZZ_SEED, fuzzRuns, regressions } from "../fuzz/fuzzConfig.ts";
 import { REPO_ROOT, VENV_BIN } from "./prefectServer.ts";
 import { commandString } from "./shlexArbs.ts";
