@@ -41,9 +41,10 @@ async function reconcilePool(poolName: string, deps: Deps): Promise<ReconcileRes
     limit: 200,
   });
   const results: ReconcileResult[] = [];
+  const reads = passReads(deps);
   for (const run of runs) {
     try {
-      const action = await reconcileRun(run, pool, backend, deps);
+      const action = await reconcileRun(run, pool, backend, { ...deps, api: reads });
       if (action.action !== "none") deps.logger.info("reconciled flow run", { ...action });
       results.push(action);
     } catch (error) {
@@ -149,6 +150,31 @@ async function killAndCancel(
   }
   await forceCancelled(deps.api, run.id, "Flow run cancelled by pushpool while pending.");
   return { flowRunId: run.id, action: "cancelled", detail: "infrastructure killed" };
+}
+
+/**
+ * The Prefect reads of one reconcile pass: a deployment is read once per pass, however many of its
+ * runs are in flight (rendering a run's configuration for `inspect` must not cost a read per run
+ * per tick). Everything else goes to the API as it is.
+ */
+function passReads(deps: Deps): Deps["api"] {
+  const deployments = new Map<string, ReturnType<Deps["api"]["readDeployment"]>>();
+  return new Proxy(deps.api, {
+    get(target, prop, receiver) {
+      if (prop === "readDeployment")
+        return (id: string) => {
+          let read = deployments.get(id);
+          if (!read) {
+            read = target.readDeployment(id);
+            deployments.set(id, read);
+            read.catch(() => deployments.delete(id));
+          }
+          return read;
+        };
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /** The run's deployment and flow, with the pool and backend: what rendering its configuration needs. */

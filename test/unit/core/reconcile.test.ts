@@ -24,6 +24,18 @@ describe("reconcile", () => {
     expect(api.runs.get(run.id)?.state?.message).toMatch(/non-zero status code 137\. .*out of memory/);
   });
 
+  it("inspects every in-flight run with its rendered configuration, reading each deployment once per pass", async () => {
+    const { api, dep, deps, backend, clock } = setup();
+    const runs = [api.addRun(dep, clock.now()), api.addRun(dep, clock.now()), api.addRun(dep, clock.now())];
+    for (const run of runs)
+      await dispatch({ v: 1, kind: "dispatch", flowRunId: run.id, pool: "pool", source: "t" }, deps);
+    api.calls.length = 0;
+    const results = await reconcile(["pool"], deps);
+    expect(results.map((r) => r.action)).toEqual(["none", "none", "none"]);
+    expect(backend.inspected.map((i) => i.configured)).toEqual([true, true, true]);
+    expect(api.calls.filter((c) => c.startsWith("readDeployment"))).toHaveLength(1);
+  });
+
   it("crashes a Pending run whose infrastructure is gone", async () => {
     const { api, dep, deps, backend, clock } = setup();
     const run = api.addRun(dep, clock.now());

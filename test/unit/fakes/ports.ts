@@ -51,7 +51,10 @@ export class FakeBackend implements Backend<{ command: string | null }> {
   mayHaveStarted() {
     return false;
   }
-  async inspect(pid: string): Promise<InfraStatus> {
+  /** Each inspect, and whether it came with a rendered configuration (env and labels prepared). */
+  inspected: { pid: string; configured: boolean }[] = [];
+  async inspect(pid: string, config?: JobConfiguration): Promise<InfraStatus> {
+    this.inspected.push({ pid, configured: Boolean(config?.labels?.["prefect.io/flow-run-id"]) });
     return this.status.get(pid) ?? { state: "running" };
   }
   async kill(pid: string) {
