@@ -36,8 +36,8 @@ const enc = encodeURIComponent;
  * const prefect = new PrefectClient({ apiUrl: "http://127.0.0.1:4200/api", authString: "admin:pass" });
  * const run = await prefect.readFlowRun(id); // null when it does not exist
  */
-/** Retries of the worker-labels PATCH (cosmetic, so fewer than a claim's). */
-export const LABEL_RETRIES = 3;
+/** Retries of the worker-labels PATCH: none, it is cosmetic (a burst must not pile retries on the server). */
+export const LABEL_RETRIES = 0;
 
 export class PrefectClient implements PrefectApi {
   /** The transport, for calls outside the port (test helpers, admin tooling). */
@@ -127,12 +127,7 @@ export class PrefectClient implements PrefectApi {
     await this.call("PATCH", `/flow_runs/${enc(flowRunId)}`, { body: { infrastructure_pid: pid } });
   }
 
-  /** Best effort (attribution only): one attempt, no retries, so a burst does not pile up on the server. */
-  /**
-   * Merges labels into the run's (idempotent). A few retries, not the client's full budget: a
-   * burst on a SQLite server answers 503 to many of these concurrent writes (the bench saw 4 in
-   * 10 fail at the first attempt), and Prefect's worker retries them too.
-   */
+  /** Merges labels into the run's (idempotent). Best effort: one attempt ({@link LABEL_RETRIES}). */
   async updateFlowRunLabels(flowRunId: string, labels: Record<string, string>): Promise<void> {
     await this.call("PATCH", `/flow_runs/${enc(flowRunId)}/labels`, {
       body: labels,

@@ -102,11 +102,6 @@ async function submit(
 ): Promise<DispatchOutcome> {
   const { api, logger } = deps;
   const ctx: BackendContext = { flowRun: run, pool: { name: target.pool.name, type: target.pool.type } };
-  // Worker attribution labels (cosmetic) go out while the infrastructure starts, not beside the pid
-  // PATCH: two writes to one run at once make SQLite servers answer 503.
-  const labelling = api
-    .updateFlowRunLabels(run.id, workerLabels(deps, target.pool))
-    .catch((e) => logger.warn("could not label flow run", { flowRunId: run.id, error: describeError(e) }));
   let pid: string;
   let config: JobConfiguration;
   try {
@@ -120,16 +115,19 @@ async function submit(
       logger,
     }));
   } catch (error) {
-    await labelling;
     if (isRetryable(error)) throw error; // redelivered; the claim stays ours and the token the same
     const reason = `Failed to submit flow run to infrastructure: ${describeError(error)}`;
     logger.error("submit failed; run crashed", { flowRunId: run.id, reason });
     await proposeCrashed(api, run.id, reason);
     return { outcome: "crashed", flowRunId: run.id, reason };
   }
-  await labelling;
   await deps.faults?.afterSubmit?.(run.id);
   await api.setInfrastructurePid(run.id, pid);
+  // Worker attribution labels are cosmetic: after the pid, off the critical path, one attempt (a
+  // write beside the pid PATCH would make a SQLite server answer 503 to one of the two).
+  await api
+    .updateFlowRunLabels(run.id, workerLabels(deps, target.pool))
+    .catch((e) => logger.warn("could not label flow run", { flowRunId: run.id, error: describeError(e) }));
   logger.info("flow run submitted", { flowRunId: run.id, pid, pool: target.pool.name, resumed });
   return { outcome: "submitted", flowRunId: run.id, pid, resumed };
 }

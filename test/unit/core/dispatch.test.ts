@@ -31,8 +31,8 @@ describe("dispatch", () => {
       "readFlow",
       "readWorkPool",
       "setState",
-      "updateFlowRunLabels", // sent while the infrastructure starts, off the critical path
       "setInfrastructurePid",
+      "updateFlowRunLabels", // cosmetic: after the pid, off the critical path
     ]);
   });
 
