@@ -1,8 +1,8 @@
 /**
  * @module
  * Version strings pushpool sends to Prefect. The User-Agent deliberately does not look like
- * `prefect/<ver> (API …)`: the server keys a few legacy code paths on that pattern
- * (prefect-contract §2.6), and an unknown agent gets the modern behaviour.
+ * `prefect/<ver> (API …)`: the server keys a few legacy code paths on that pattern, and an unknown
+ * agent gets the modern behaviour.
  */
 import pkg from "../../package.json" with { type: "json" };
 

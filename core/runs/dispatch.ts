@@ -1,6 +1,6 @@
 /**
  * @module
- * Dispatch one flow run, idempotently under at-least-once delivery (design.md, "Dispatch").
+ * Dispatch one flow run, idempotently under at-least-once delivery.
  *
  * Critical path, 4 sequential Prefect round trips: read the run → read deployment, flow and pool
  * together → claim → record the pid. Templates that reference blocks or variables add their reads.

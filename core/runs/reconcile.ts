@@ -1,6 +1,6 @@
 /**
  * @module
- * The universal fallback, run on each tick for every served pool (design.md, "Reconcile"):
+ * The universal fallback, run on each tick for every served pool:
  * - Pending with a pid → inspect: failed or gone → Crashed.
  * - Running with a pid → inspect: infrastructure failed or gone while the run is not finished → Crashed.
  * - our Pending without a pid older than the start timeout → resubmit with the claim's token; older

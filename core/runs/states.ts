@@ -1,6 +1,6 @@
 /**
  * @module
- * State proposals pushpool makes, with the rules of Prefect's BaseWorker (contract §2):
+ * State proposals pushpool makes, with the rules of Prefect's BaseWorker (prefect/workers/base.py):
  * a claim is a PENDING state named exactly `Pending` with a fresh transition id; Crashed is
  * proposed without force (the server refuses it over a terminal state, which is fine); Cancelled
  * is forced.

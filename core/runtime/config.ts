@@ -73,7 +73,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   });
 }
 
-/** The Prefect settings the flow's container must see (contract §3.4: the worker's own settings). */
+/** The Prefect settings the flow's container must see (what Prefect's worker passes from its own explicitly-set settings). */
 export function containerBaseEnv(config: Config): Record<string, string> {
   const env: Record<string, string> = { PREFECT_API_URL: config.containerApiUrl };
   if (config.prefect.authString) env.PREFECT_API_AUTH_STRING = config.prefect.authString;

@@ -1,6 +1,6 @@
 /**
  * A small in-memory fake of the PrefectApi port, with the few orchestration rules the use cases
- * depend on (contract §2.4, checked against 3.9.1): a PENDING proposal from PENDING/RUNNING/
+ * depend on (Prefect's orchestration rules, checked against 3.9.1): a PENDING proposal from PENDING/RUNNING/
  * CANCELLING/CANCELLED aborts (but is ACCEPTED from Completed/Failed/Crashed); a repeated transition
  * id is rejected with the current state; Crashed/Cancelling/Paused over a terminal state abort;
  * SCHEDULED→PENDING copies `scheduled_time`.

@@ -16,7 +16,7 @@ const render = (t: BaseJobTemplate, values: JsonObject, env: Record<string, stri
     env,
   });
 
-describe("fromTemplateAndValues (contract §3.3)", () => {
+describe("fromTemplateAndValues (Prefect's from_template_and_values)", () => {
   it("ignores unused variables and fills base fields", async () => {
     expect(await render(template(std), { unused: 1, name: "n" })).toEqual({
       command: null,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mergeJobVariables } from "../../../core/job/jobVariables.ts";
 
-describe("mergeJobVariables (contract §3.2)", () => {
+describe("mergeJobVariables (deployment job variables, then the run's)", () => {
   it("layers the flow run's env key by key and replaces other keys whole", () => {
     const deployment = { env: { A: "1", B: "2" }, image: "d", nested: { x: 1, y: 2 } };
     const flowRun = { env: { B: "run", C: null }, nested: { x: 9 } };

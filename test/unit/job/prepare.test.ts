@@ -48,7 +48,7 @@ const config = (over: Partial<TemplatedJobConfiguration> = {}): TemplatedJobConf
   ...over,
 });
 
-describe("prepareForFlowRun (contract §3.4)", () => {
+describe("prepareForFlowRun (Prefect's prepare_for_flow_run)", () => {
   it("layers base env, run id, attribution and configured env; nulls delete", () => {
     const out = prepareForFlowRun(
       config({ env: { PREFECT_API_KEY: null, A: "1", PREFECT__FLOW_NAME: "mine" } }),

@@ -8,7 +8,7 @@ const env = { HOME_X: "/home/x", GREETING: undefined };
 const apply = (t: Template, v: JsonObject = {}, o: Parameters<typeof applyValues>[2] = {}) =>
   applyValues(t, v, { env, ...o });
 
-describe("applyValues: contract §4.5 vectors", () => {
+describe("applyValues: Prefect's apply_values vectors", () => {
   it("env placeholders read the injected env; missing ones become ''", () => {
     expect(apply("{{ $MISSING_ENV_VAR }}")).toBe("");
     expect(apply('{"greeting": "Hello {{name}}!", "message": {"text": "{{$$}}"}}', { name: "Dan" })).toBe(

@@ -15,7 +15,7 @@ const fixtures = {
   },
 };
 
-describe("resolveBlockDocumentReferences (contract §4.3, §4.5)", () => {
+describe("resolveBlockDocumentReferences (Prefect's resolve_block_document_references)", () => {
   it("replaces a $ref dict by the block's data, dropping siblings, nested and in lists", async () => {
     const api = fakeTemplateApi(fixtures);
     const ref = { $ref: { block_document_id: ID } };

@@ -9,7 +9,7 @@ const names = (template: unknown) =>
     .map((p) => p.name)
     .sort();
 
-describe("findPlaceholders (contract §4.1, §4.5)", () => {
+describe("findPlaceholders (Prefect's find_placeholders)", () => {
   it("finds none in an empty string", () => {
     expect(findPlaceholders("")).toEqual([]);
   });

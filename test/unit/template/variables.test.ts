@@ -11,7 +11,7 @@ const variables = {
   nul: null,
 };
 
-describe("resolveVariables (contract §4.4, §4.5)", () => {
+describe("resolveVariables (Prefect's resolve_variables)", () => {
   it("substitutes embedded variables", async () => {
     const api = fakeTemplateApi({ variables });
     expect(await resolveVariables("x {{ prefect.variables.v1 }} y", api)).toBe("x test_value_1 y");
