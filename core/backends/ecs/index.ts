@@ -120,11 +120,7 @@ export class EcsBackend implements Backend<EcsRequest> {
       containerName = composed.containerName;
       networkMode = td.networkMode;
     } else {
-      const td = await this.registry.resolve(api, {
-        spec: plan.spec as unknown as PlainObject,
-        family: plan.family,
-        hash: plan.hash,
-      });
+      const td = await this.registry.resolve(api, { ...plan, spec: plan.spec as unknown as PlainObject });
       runTask = { ...(structuredClone(request.runTask) as unknown as PlainObject) };
       runTask.taskDefinition = td.taskDefinitionArn ?? "";
       containerName = request.containerName ?? "prefect";
@@ -158,9 +154,7 @@ export class EcsBackend implements Backend<EcsRequest> {
       random: this.options.random ?? Math.random,
       logger: this.logger,
     });
-    const cluster =
-      typeof runTask.cluster === "string" && runTask.cluster ? runTask.cluster : task.clusterArn;
-    const pid = formatPid(cluster ?? "default", task.taskArn ?? "");
+    const pid = formatPid(request.pidCluster || task.clusterArn || "default", task.taskArn ?? "");
     this.remember(task.taskArn ?? "", { credentials: request.credentials, containerName });
     // Debug: core logs "flow run submitted" with the pid at info, one line per run.
     this.logger.debug("Created ECS task", {
@@ -176,9 +170,8 @@ export class EcsBackend implements Backend<EcsRequest> {
     const plan = request.taskDefinition;
     if (plan.kind !== "spec") return; // a linked task definition: nothing to register
     await this.registry.resolve(this.options.ecsApiFor(request.credentials), {
+      ...plan,
       spec: plan.spec as unknown as PlainObject,
-      family: plan.family,
-      hash: plan.hash,
     });
   }
 

@@ -109,6 +109,10 @@ export class RecordingEcsApi implements EcsApi {
     this.note("ecs", "DescribeTaskDefinition", { taskDefinition, include: ["TAGS"] });
     return this.inner.describeTaskDefinition(taskDefinition);
   }
+  listTaskDefinitionArns(family: string, limit: number) {
+    this.note("ecs", "ListTaskDefinitions", { familyPrefix: family, status: "ACTIVE", sort: "DESC" });
+    return this.inner.listTaskDefinitionArns(family, limit);
+  }
   registerTaskDefinition(spec: TaskDefinitionSpec) {
     this.note("ecs", "RegisterTaskDefinition", spec);
     return this.inner.registerTaskDefinition(spec);
