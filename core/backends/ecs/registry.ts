@@ -99,7 +99,8 @@ export class TaskDefinitionRegistry {
   private async lookupOrRegister(api: EcsApi, a: AddressedSpec): Promise<TaskDefinition> {
     const latest = await this.describe(api, a.family);
     if (latest && this.fits(latest, a, true)) return this.reuse(latest.taskDefinition, a);
-    const found = await this.searchFamily(api, a);
+    // No latest revision: the family has no ACTIVE revision to search.
+    const found = latest ? await this.searchFamily(api, a) : null;
     if (found) return this.reuse(found, a);
     // Cold instances of one burst all miss together: pause a random moment and look once more,
     // so usually only the first of them registers (the rest find its revision).
@@ -135,7 +136,12 @@ export class TaskDefinitionRegistry {
     try {
       arns = await api.listTaskDefinitionArns(a.family, FAMILY_SEARCH);
     } catch (error) {
-      throw classifyAwsError(error, `Failed to list ECS task definitions of '${a.family}'`);
+      // Not worth failing the run over (e.g. a role without ecs:ListTaskDefinitions): register.
+      this.options.logger.warn("could not list the family's ECS task definitions; not searching it", {
+        family: a.family,
+        reason: awsReason(error),
+      });
+      return null;
     }
     const known = lazy(this.hashes, api);
     for (const arn of arns) {

@@ -6,11 +6,7 @@
  * cluster part and the refusals — modulo the declared differences of docs/parity/differences.md,
  * which differences.ts reads. Prefect's side runs in ONE Python process.
  */
-import {
-  DescribeTaskDefinitionCommand,
-  DescribeTasksCommand,
-  ListTaskDefinitionsCommand,
-} from "@aws-sdk/client-ecs";
+import { ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { JsonObject } from "../../../core/prefect/types.ts";
 import { BASE_CASES, type ParityCase } from "./cases.ts";
@@ -32,6 +28,7 @@ import {
   runPushpool,
   type SideOutcome,
 } from "./harness.ts";
+import { describeTask, describeTaskDefinition } from "./readBacks.ts";
 
 const CASES: ParityCase[] = [...BASE_CASES, ...EDGE_CASES];
 
@@ -105,40 +102,6 @@ function context(run: Run, side: Side, token?: unknown): NormalizeContext {
   };
 }
 
-async function describeTaskDefinition(arn: string): Promise<JsonObject> {
-  const out = await fx.peers.ecs.send(
-    new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] }),
-  );
-  const { taskDefinitionArn, revision, registeredAt, registeredBy, ...rest } = out.taskDefinition ?? {};
-  expect(taskDefinitionArn).toBe(arn);
-  expect(revision).toBeGreaterThan(0);
-  return { ...rest, ...(out.tags?.length ? { tags: out.tags } : {}) } as JsonObject;
-}
-
-/** What moto keeps of a started task (ARNs and timestamps aside), asked in the task's own cluster. */
-async function describeTask(pid: string): Promise<Record<string, unknown>> {
-  const taskArn = pid.slice(pid.indexOf("::") + 2);
-  const cluster = taskArn.split("/").at(-2) as string;
-  const out = await fx.peers.ecs.send(
-    new DescribeTasksCommand({ cluster, tasks: [taskArn], include: ["TAGS"] }),
-  );
-  const task = out.tasks?.[0];
-  expect(task?.taskArn).toBe(taskArn);
-  return {
-    group: task?.group,
-    startedBy: task?.startedBy,
-    clusterArn: task?.clusterArn,
-    launchType: task?.launchType,
-    capacityProviderName: task?.capacityProviderName,
-    overrides: task?.overrides,
-    tags: task?.tags,
-    cpu: task?.cpu,
-    memory: task?.memory,
-    containers: task?.containers?.map((ct) => ({ name: ct.name, image: ct.image })),
-    subnet: task?.attachments?.[0]?.details?.find((d) => d.name === "subnetId")?.value,
-  };
-}
-
 /** Compares one case under one template: requests, then moto's read-backs. */
 async function compare(run: Run): Promise<void> {
   const { c } = run;
@@ -197,9 +160,9 @@ async function compare(run: Run): Promise<void> {
     );
     expect(oArn).not.toBe(tArn);
     expect(
-      normalize("RegisterTaskDefinition", await describeTaskDefinition(oArn), oCtx),
+      normalize("RegisterTaskDefinition", await describeTaskDefinition(fx.peers.ecs, oArn), oCtx),
       `${label}: DescribeTaskDefinition`,
-    ).toEqual(normalize("RegisterTaskDefinition", await describeTaskDefinition(tArn), tCtx));
+    ).toEqual(normalize("RegisterTaskDefinition", await describeTaskDefinition(fx.peers.ecs, tArn), tCtx));
   }
   if (c.prefectFails) return; // Prefect's worker started no task to read back
 
@@ -209,7 +172,7 @@ async function compare(run: Run): Promise<void> {
   expect(normalize("pid", pidCluster(oPid), oCtx), `${label}: pid cluster part`).toEqual(
     normalize("pid", pidCluster(tPid), tCtx),
   );
-  const [tTask, oTask] = [await describeTask(tPid), await describeTask(oPid)];
+  const [tTask, oTask] = [await describeTask(fx.peers.ecs, tPid), await describeTask(fx.peers.ecs, oPid)];
   if (!c.customNetwork) {
     delete tTask.subnet;
     delete oTask.subnet;
@@ -292,6 +255,29 @@ describe("ECS parity with Prefect's own worker (prefect-aws 0.7.12) on moto", ()
     ]);
     expect(JSON.stringify(secrets.runTask)).not.toContain("PREFECT_API_KEY");
     expect(container(requests("custom container_name").register).name).toBe("app");
+    const pid = (name: string) => {
+      const run = runs.find((r) => r.c.name === name && r.template === "prefect-aws");
+      return run && "ok" in run.ours ? run.ours.ok.pid : "";
+    };
+    const arnPid = /^arn:aws:ecs:us-east-1:\d+:cluster\/[^:]+::arn:aws:ecs:/;
+    expect(
+      pid("customised template: the cluster named only in task_run_request (pid: the cluster ARN)"),
+    ).toMatch(arnPid);
+    expect(
+      pid("customised template: task_run_request's cluster differs from the `cluster` variable"),
+    ).toMatch(arnPid);
+    expect(
+      requests('customised template: the pool\'s `cluster` default saved as ""').runTask,
+    ).not.toHaveProperty("cluster");
+    const sidecar = requests("customised template: a sidecar container with its own override (dict env)");
+    expect(sidecar.runTask).toMatchObject({
+      overrides: {
+        containerOverrides: [{ name: "prefect" }, { name: "sidecar", environment: [{ name: "MODE" }] }],
+      },
+    });
+    expect(requests("a family with characters ECS refuses").register?.family).toMatch(
+      /-prefect-aws-nightly-etl$/,
+    );
   });
 
   it("docs/parity/differences.md and the normalisers match one to one", () => {

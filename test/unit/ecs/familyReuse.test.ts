@@ -10,7 +10,7 @@ import { TaskDefinitionRegistry } from "../../../core/backends/ecs/registry.ts";
 import { SPEC_HASH_TAG } from "../../../core/backends/ecs/spec.ts";
 import { silentLogger } from "../../../core/ports.ts";
 import type { JsonObject } from "../../../core/prefect/types.ts";
-import { FakeEcsApi } from "./fakeEcs.ts";
+import { awsError, FakeEcsApi } from "./fakeEcs.ts";
 import { makeBackend, renderEcs } from "./render.ts";
 
 /** Prepares and submits one run of `values` on a backend over `api` (a new backend = a cold instance). */
@@ -69,6 +69,17 @@ describe("task-definition reuse across a family", () => {
     await dispatch(api, A, backend);
     await dispatch(api, B, backend);
     expect(api.calls.map((c) => c.op)).toEqual(["runTask", "runTask"]);
+  });
+
+  it("a new family costs no ListTaskDefinitions; a failing one (e.g. no permission) only skips the search", async () => {
+    const api = new FakeEcsApi();
+    await dispatch(api, A);
+    expect(api.count("listTaskDefinitionArns")).toBe(0);
+    api.errors.listTaskDefinitionArns = [awsError("AccessDeniedException", "not authorized")];
+    await dispatch(api, B);
+    expect(api.count("listTaskDefinitionArns")).toBe(1);
+    expect(api.count("registerTaskDefinition")).toBe(2);
+    expect(api.count("runTask")).toBe(2);
   });
 
   it("does not reuse a deregistered revision: the spec is registered again", async () => {
