@@ -63,8 +63,8 @@ export interface ParityCase {
   pidClusterDiffers?: boolean;
   /** Both sides must refuse the configuration, with this message (before any AWS call, unless…). */
   fails?: RegExp;
-  /** …Prefect refuses at RunTask, after registering (boto3's parameter validation). */
-  refusedAtRunTask?: boolean;
+  /** …Prefect's boto3 refuses this request (its parameter validation), the calls before it made. */
+  refusedBy?: "RegisterTaskDefinition" | "RunTask";
 }
 
 export const base = (fx: Fixtures): JsonObject => ({ image: IMAGE, cluster: fx.peers.cluster });

@@ -256,13 +256,13 @@ export const NORMALISERS: Normaliser[] = [
     },
   },
   {
-    path: "RunTask (refused)",
+    path: "refused request (boto3 parameter validation)",
     on: ["calls"],
     apply(value, x) {
       const ops = (value.calls as { op: string }[]).map((call) => call.op);
-      if (!x.c.refusedAtRunTask || x.side === "ours") return;
+      if (!x.c.refusedBy || x.side === "ours") return;
       expect(ops[0], "Prefect registers first").toBe("RegisterTaskDefinition");
-      expect(ops.at(-1), "and is refused at RunTask").toBe("RunTask");
+      expect(ops.at(-1), "and boto3 refuses this request").toBe(x.c.refusedBy);
       value.calls = [];
     },
   },

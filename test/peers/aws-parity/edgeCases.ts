@@ -44,13 +44,22 @@ export const EDGE_CASES: ParityCase[] = [
     },
     vars: base,
     fails: /Invalid type for parameter overrides\.containerOverrides\[0\]\.cpu, value: 256/,
-    refusedAtRunTask: true,
+    refusedBy: "RunTask",
   },
   {
     name: "memory job variable given as a string is refused (container override)",
     vars: (fx) => ({ ...base(fx), memory: "1024" }),
     fails: /Invalid type for parameter overrides\.containerOverrides\[0\]\.memory, value: 1024/,
-    refusedAtRunTask: true,
+    refusedBy: "RunTask",
+  },
+  {
+    name: "customised template: a container definition memoryReservation given as a string is refused",
+    template: (t) => {
+      (t.job_configuration.task_definition.containerDefinitions[0] as JsonObject).memoryReservation = "256";
+    },
+    vars: base,
+    fails: /Invalid type for parameter containerDefinitions\[0\]\.memoryReservation, value: 256/,
+    refusedBy: "RegisterTaskDefinition",
   },
   {
     name: "customised template: the cluster named only in task_run_request (pid: the cluster ARN)",
