@@ -153,16 +153,14 @@ export class TaskDefinitionRegistry {
     return null;
   }
 
-  private remember(api: EcsApi, arn: string | undefined, hash: string | undefined): string {
-    const value = hash ?? "";
-    if (!arn) return value;
+  private remember(api: EcsApi, arn: string | undefined, hash: string | undefined): void {
+    if (!arn) return;
     const known = lazy(this.hashes, api);
-    known.set(arn, value);
+    known.set(arn, hash ?? "");
     if (known.size > MAX_REMEMBERED_HASHES) {
       const oldest = known.keys().next().value;
       if (oldest !== undefined) known.delete(oldest);
     }
-    return value;
   }
 
   private async describe(api: EcsApi, taskDefinition: string) {
