@@ -24,6 +24,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
@@ -93,6 +94,16 @@ function errorName(error: unknown): string {
   return typeof error === "object" && error !== null ? String((error as { name?: unknown }).name) : "";
 }
 
+/** `arn:…:task-definition/<family>:<revision>` → family. */
+function familyOfArn(arn: string): string {
+  const name = arn.slice(arn.lastIndexOf("/") + 1);
+  return name.slice(0, name.lastIndexOf(":"));
+}
+
+function revisionOfArn(arn: string): number {
+  return Number(arn.slice(arn.lastIndexOf(":") + 1)) || 0;
+}
+
 export class SdkEcsApi implements EcsApi {
   readonly region: string;
   readonly ecs: ECSClient;
@@ -130,6 +141,27 @@ export class SdkEcsApi implements EcsApi {
       if (errorName(error) === "ClientException") return null;
       throw error;
     }
+  }
+
+  /** Newest first; at most three pages, since other families may share the prefix. */
+  async listTaskDefinitionArns(family: string, limit: number) {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < 3 && arns.length < limit; page++) {
+      const out = await this.ecs.send(
+        new ListTaskDefinitionsCommand({
+          familyPrefix: family,
+          status: "ACTIVE",
+          sort: "DESC",
+          maxResults: 100,
+          nextToken,
+        }),
+      );
+      for (const arn of out.taskDefinitionArns ?? []) if (familyOfArn(arn) === family) arns.push(arn);
+      nextToken = out.nextToken;
+      if (!nextToken) break;
+    }
+    return arns.sort((a, b) => revisionOfArn(b) - revisionOfArn(a)).slice(0, limit);
   }
 
   async registerTaskDefinition(spec: TaskDefinitionSpec) {

@@ -70,6 +70,7 @@ const STAR_RESOURCE_ACTIONS = new Set([
   "ecs:RegisterTaskDefinition",
   "ecs:DescribeTaskDefinition",
   "ecs:DeregisterTaskDefinition",
+  "ecs:ListTaskDefinitions",
   "ec2:DescribeVpcs",
   "ec2:DescribeSubnets",
   // ListTasks is scoped by its ecs:cluster condition (asserted below), not by resource ARN.

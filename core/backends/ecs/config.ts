@@ -80,10 +80,17 @@ function optionalString(config: JobConfiguration, key: string): string | null {
   return value;
 }
 
-/** pydantic's lax bool: booleans, 0/1, and the usual true/false words. */
-function optionalBool(config: JobConfiguration, key: string): boolean {
+/**
+ * pydantic's lax bool: booleans, 0/1, and the usual true/false words. Absent → false; `null` → false
+ * for Prefect's `Optional[bool]` fields, refused for its plain `bool` ones (as its model refuses it).
+ */
+function optionalBool(config: JobConfiguration, key: string, nullable = true): boolean {
   const value = field(config, key);
-  if (value === undefined || value === null) return false;
+  if (value === undefined) return false;
+  if (value === null) {
+    if (nullable) return false;
+    throw invalid(key, "Input should be a valid boolean");
+  }
   if (typeof value === "boolean") return value;
   if (value === 0 || value === 1) return value === 1;
   if (typeof value === "string") {
@@ -94,9 +101,10 @@ function optionalBool(config: JobConfiguration, key: string): boolean {
   throw invalid(key, "Input should be a valid boolean");
 }
 
+/** An object field; absent → {}. `null` is refused, as Prefect's `Dict` fields refuse it. */
 function optionalObject(config: JobConfiguration, key: string): PlainObject {
   const value = field(config, key);
-  if (value === undefined || value === null) return {};
+  if (value === undefined) return {};
   if (!isObject(value)) throw invalid(key, "Input should be a valid dictionary");
   return plain(value) as PlainObject;
 }
@@ -159,11 +167,38 @@ export function readEcsSettings(
       optionalString(config, "prefect_api_auth_string_secret_arn") ||
       defaults.prefectAuthStringSecretArn ||
       null,
-    autoDeregisterTaskDefinition: optionalBool(config, "auto_deregister_task_definition"),
-    matchLatestRevisionInFamily: optionalBool(config, "match_latest_revision_in_family"),
+    autoDeregisterTaskDefinition: optionalBool(config, "auto_deregister_task_definition", false),
+    matchLatestRevisionInFamily: optionalBool(config, "match_latest_revision_in_family", false),
   };
+  notNull(config, "task_start_timeout_seconds", "Input should be a valid integer");
+  notNull(config, "task_watch_poll_interval", "Input should be a valid number");
   validate(settings);
   return settings;
+}
+
+/** Deprecated fields pushpool does not use, but whose `null` Prefect's model refuses. */
+function notNull(config: JobConfiguration, key: string, message: string): void {
+  if (field(config, key) === null) throw invalid(key, message);
+}
+
+/**
+ * ECS's integer fields (container `cpu`, `memory`, `memoryReservation`) must be integers: Prefect's
+ * boto3 refuses anything else before sending the request (`Parameter validation failed`), and so
+ * does pushpool, with the same parameter path.
+ */
+export function requireIntegers(containers: Plain | undefined, path: string): void {
+  if (!Array.isArray(containers)) return;
+  for (const [i, container] of containers.entries()) {
+    if (!isPlainObject(container)) continue;
+    for (const key of ["cpu", "memory", "memoryReservation"]) {
+      if (!Object.hasOwn(container, key)) continue;
+      const value = container[key];
+      if (typeof value === "number" && Number.isInteger(value)) continue;
+      throw new InvalidJobConfigurationError(
+        `Parameter validation failed: Invalid type for parameter ${path}[${i}].${key}, value: ${String(value)}, type: ${value === null ? "null" : typeof value}, valid types: integer`,
+      );
+    }
+  }
 }
 
 function validate(s: EcsSettings): void {

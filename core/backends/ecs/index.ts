@@ -122,11 +122,7 @@ export class EcsBackend implements Backend<EcsRequest, EcsLaunch> {
       runTask = composed.request;
       networkMode = td.networkMode;
     } else {
-      const td = await this.registry.resolve(api, {
-        spec: plan.spec as unknown as PlainObject,
-        family: plan.family,
-        hash: plan.hash,
-      });
+      const td = await this.registry.resolve(api, { ...plan, spec: plan.spec as unknown as PlainObject });
       runTask = { ...(structuredClone(request.runTask) as unknown as PlainObject) };
       runTask.taskDefinition = td.taskDefinitionArn ?? "";
       networkMode = plan.spec.networkMode;
@@ -143,7 +139,7 @@ export class EcsBackend implements Backend<EcsRequest, EcsLaunch> {
 
   async find(launch: EcsLaunch, token: string): Promise<Started | null> {
     const task = await lookUpClaimTask(launch.api, withToken(launch.runTask, token), token);
-    return task ? { pid: pidOf(launch.runTask, task) } : null;
+    return task ? { pid: pidOf(launch.request, task) } : null;
   }
 
   async start(launch: EcsLaunch, token: string, ctx: BackendContext): Promise<Started> {
@@ -163,7 +159,7 @@ export class EcsBackend implements Backend<EcsRequest, EcsLaunch> {
       taskArn: task.taskArn,
       taskDefinitionArn: runTask.taskDefinition,
     });
-    return { pid: pidOf(runTask, task) };
+    return { pid: pidOf(request, task) };
   }
 
   mayHaveStarted(error: unknown): boolean {
@@ -179,9 +175,8 @@ export class EcsBackend implements Backend<EcsRequest, EcsLaunch> {
     const plan = request.taskDefinition;
     if (plan.kind !== "spec") return; // a linked task definition: nothing to register
     await this.registry.resolve(this.options.ecsApiFor(request.credentials), {
+      ...plan,
       spec: plan.spec as unknown as PlainObject,
-      family: plan.family,
-      hash: plan.hash,
     });
   }
 
@@ -272,8 +267,7 @@ function withToken(runTask: PlainObject, token: string): RunTaskRequest {
   } as unknown as RunTaskRequest;
 }
 
-/** `<cluster>::<taskArn>`, the cluster as the request named it (else the task's own). */
-function pidOf(runTask: PlainObject, task: Task): string {
-  const cluster = typeof runTask.cluster === "string" && runTask.cluster ? runTask.cluster : task.clusterArn;
-  return formatPid(cluster ?? "default", task.taskArn ?? "");
+/** `<cluster>::<taskArn>`: the configured cluster as Prefect records it, else the task's own ARN. */
+function pidOf(request: EcsRequest, task: Task): string {
+  return formatPid(request.pidCluster || task.clusterArn || "default", task.taskArn ?? "");
 }

@@ -26,6 +26,12 @@ export interface EcsApi {
   describeTaskDefinition(
     taskDefinition: string,
   ): Promise<{ taskDefinition: TaskDefinition; tags: Tag[] } | null>;
+  /**
+   * ListTaskDefinitions(familyPrefix = family, status ACTIVE): the ARNs of the newest ACTIVE
+   * revisions of exactly `family` (other families sharing the prefix left out), newest first, at
+   * most `limit`.
+   */
+  listTaskDefinitionArns(family: string, limit: number): Promise<string[]>;
   /** RegisterTaskDefinition; returns the registered definition. */
   registerTaskDefinition(spec: TaskDefinitionSpec): Promise<TaskDefinition>;
   /** DeregisterTaskDefinition. */

@@ -23,7 +23,7 @@ export const STOP_REASON = "Stopped by pushpool";
 /** The task definition to use: a linked ARN, or a content-addressed spec. */
 export type EcsTaskDefinitionPlan =
   | { kind: "arn"; arn: string }
-  | { kind: "spec"; spec: TaskDefinitionSpec; family: string; hash: string };
+  | { kind: "spec"; spec: TaskDefinitionSpec; family: string; hash: string; matchLatest: boolean };
 
 /** What `prepare` produces and `submit` sends. */
 export interface EcsRequest {
@@ -31,6 +31,12 @@ export interface EcsRequest {
   credentials: AwsCredentialsData | null;
   /** The cluster RunTask gets (template, `cluster`, or the backend default); undefined → account default. */
   cluster: string | undefined;
+  /**
+   * The cluster part of the pid: the configured `cluster` (or the backend default) when RunTask
+   * uses it; null → the cluster ARN RunTask returns (as Prefect's worker does for a cluster named
+   * only in the template's `task_run_request`).
+   */
+  pidCluster: string | null;
   taskDefinition: EcsTaskDefinitionPlan;
   /** Hex SHA-256 of the canonical spec (null for a linked ARN). */
   hash: string | null;
@@ -78,6 +84,8 @@ export function prepareEcsRequest(
   };
   const templateCluster = typeof s.taskRunRequest.cluster === "string" ? s.taskRunRequest.cluster : "";
   const cluster = templateCluster || s.cluster || defaults.cluster || undefined;
+  const configured = s.cluster || defaults.cluster || null;
+  const pidCluster = configured && configured === cluster ? configured : null;
   const runTaskInput: RunTaskInput = {
     template: s.taskRunRequest,
     cluster: cluster ?? null,
@@ -92,6 +100,7 @@ export function prepareEcsRequest(
     flowRunId: ctx.flowRun.id,
     credentials: s.credentials,
     cluster,
+    pidCluster,
     runTaskInput,
     network: { vpcId: s.vpcId, configuration: s.networkConfiguration },
     configureCloudwatchLogs: s.configureCloudwatchLogs,
@@ -140,6 +149,7 @@ export function prepareEcsRequest(
       spec: addressed.spec as unknown as TaskDefinitionSpec,
       family: addressed.family,
       hash: addressed.hash,
+      matchLatest: s.matchLatestRevisionInFamily,
     },
     hash: addressed.hash,
     runTask: request as unknown as RunTaskRequest,

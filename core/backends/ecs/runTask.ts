@@ -7,7 +7,13 @@
  */
 import { InvalidJobConfigurationError } from "../../shared/errors.ts";
 import { shlexSplit } from "../shlex.ts";
-import { containerNameFromTaskDefinition, isPlainObject, type Plain, type PlainObject } from "./config.ts";
+import {
+  containerNameFromTaskDefinition,
+  isPlainObject,
+  type Plain,
+  type PlainObject,
+  requireIntegers,
+} from "./config.ts";
 import { slugifyTag } from "./slug.ts";
 import { startedByFor } from "./startedBy.ts";
 import { DEFAULT_CONTAINER_NAME } from "./taskDefinition.ts";
@@ -102,6 +108,7 @@ export function composeRunTask(
   if (overrides.cpu) overrides.cpu = String(overrides.cpu);
   if (overrides.memory) overrides.memory = String(overrides.memory);
   overrides.containerOverrides = containerOverrides.filter((c) => Object.keys(c).length > 0);
+  requireIntegers(overrides.containerOverrides, "overrides.containerOverrides");
   req.overrides = overrides;
 
   const tags = runTags(req.tags, input.labels);

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { InvalidJobConfigurationError } from "../../shared/errors.ts";
 import { isPlainObject, type Plain, type PlainObject } from "./config.ts";
 import { MAX_FAMILY_LENGTH, sanitizeFamily } from "./slug.ts";
-import type { BuiltTaskDefinition } from "./taskDefinition.ts";
+import { type BuiltTaskDefinition, dropEmptyKeys } from "./taskDefinition.ts";
 
 /** Tag on every revision pushpool registers: the full hex SHA-256 of its canonical spec. */
 export const SPEC_HASH_TAG = "pushpool.io/spec-hash";
@@ -72,11 +72,53 @@ export function familyFor(explicitFamily: string | null, poolName: string, hash:
   return `${prefix}${pool}${suffix}`;
 }
 
+/** What ECS adds to a registered task definition (never part of its content). */
+const REGISTRATION_FIELDS = [
+  "compatibilities",
+  "taskDefinitionArn",
+  "revision",
+  "status",
+  "requiresAttributes",
+  "registeredAt",
+  "registeredBy",
+  "deregisteredAt",
+];
+
+/** A task definition's content as compared: ECS's defaults made explicit, empties and ECS's fields dropped. */
+function comparable(td: unknown): string {
+  const copy = JSON.parse(JSON.stringify(td ?? {})) as PlainObject;
+  for (const key of [...REGISTRATION_FIELDS, "tags"]) delete copy[key];
+  if (!Object.hasOwn(copy, "networkMode")) copy.networkMode = "bridge";
+  const out = normalizeSpec(copy);
+  dropEmptyKeys(out);
+  return canonicalJson(out);
+}
+
+function userTags(tags: unknown): string {
+  const list = Array.isArray(tags) ? (tags as { key?: unknown; value?: unknown }[]) : [];
+  const kept = list
+    .filter((t) => t.key !== SPEC_HASH_TAG)
+    .map((t) => ({ key: String(t.key ?? ""), value: String(t.value ?? "") }));
+  return canonicalJson(sortBy(kept, "key"));
+}
+
+/**
+ * True when a described revision (and its tags) has the content of `spec` — how
+ * `match_latest_revision_in_family` recognises a revision whoever registered it: the fields ECS
+ * adds on registration ignored, `networkMode` defaulting to `bridge`, containers normalised as in
+ * {@link normalizeSpec}, empty values dropped; the tags other than {@link SPEC_HASH_TAG} must be equal.
+ */
+export function sameContent(spec: PlainObject, described: unknown, describedTags: unknown): boolean {
+  return comparable(spec) === comparable(described) && userTags(spec.tags) === userTags(describedTags);
+}
+
 /** A task definition ready to register: normalised, with its family and content hash. */
 export interface AddressedSpec {
   spec: PlainObject;
   family: string;
   hash: string;
+  /** `match_latest_revision_in_family`: the family's latest revision is reused when its content is equal. */
+  matchLatest?: boolean;
 }
 
 /** Normalises a built task definition, hashes it and names its family. */

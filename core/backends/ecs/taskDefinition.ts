@@ -12,6 +12,7 @@ import {
   type EcsSettings,
   isPlainObject,
   type PlainObject,
+  requireIntegers,
 } from "./config.ts";
 
 export const DEFAULT_CONTAINER_NAME = "prefect";
@@ -136,6 +137,7 @@ export function buildTaskDefinition(s: EcsSettings, ctx: BuildContext): BuiltTas
 
   dropEmptyKeys(td);
   injectSecrets(container, s);
+  requireIntegers(td.containerDefinitions, "containerDefinitions");
   return { spec: td, explicitFamily, containerName, logs };
 }
 

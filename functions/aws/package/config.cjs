@@ -339,7 +339,7 @@ function derive(p) {
   // authorization reference lists no resource type for them): their Resource must be "*".
   const taskDefinitionsRead = statement(
     "TaskDefinitionsDescribeDeregister",
-    ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition"],
+    ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions"],
     ["*"],
   );
   const submit = [

@@ -1,41 +1,28 @@
 /**
- * The parity cases: deployment (and flow-run) job variables for an `ecs` pool, each run with two
- * templates — the Prefect server's bundled default (`/collections/views/aggregate-worker-metadata`,
- * what `prefect work-pool create --type ecs` gives without prefect-aws installed) and prefect-aws
- * 0.7.12's `ECSWorker.get_default_base_job_template()` (which also maps `execution_role_arn` and the
- * secret ARNs into the job configuration). Both get a container `memoryReservation` (moto quirk).
- *
- * Moto fixtures (never reset, unique names): a cluster with two registered container instances
- * (EC2 launch type), the account's `default` cluster (created only when missing), the default
- * VPC's subnets and security group, and a pre-registered task definition for `task_definition_arn`.
+ * The parity cases before issue #10: deployment (and flow-run) job variables for an `ecs` pool,
+ * each run with both templates (fixtures.ts). The cases added for issue #10 — Prefect's refusals,
+ * the cluster in the pid, `match_latest_revision_in_family`, customised templates — are in
+ * edgeCases.ts.
  */
-import { randomUUID } from "node:crypto";
-import { DescribeImagesCommand, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import type { JsonObject } from "../../../core/prefect/types.ts";
 import {
-  CreateClusterCommand,
-  DescribeClustersCommand,
-  RegisterContainerInstanceCommand,
-  RegisterTaskDefinitionCommand,
-} from "@aws-sdk/client-ecs";
-import type { Deployment, Flow, FlowRun, JsonObject } from "../../../core/prefect/types.ts";
-import { type AwsPeers, setupAwsPeers } from "../aws/awsPeers.ts";
-import { admin } from "../aws/prefectEcs.ts";
-import { type CaseInput, MEMORY_RESERVATION } from "./harness.ts";
+  ACCOUNT,
+  API_KEY_SECRET,
+  AUTH_SECRET,
+  EXEC_ROLE,
+  type Fixtures,
+  IMAGE,
+  type TemplateName,
+} from "./fixtures.ts";
 
-export interface Fixtures {
-  peers: AwsPeers;
-  linkedArn: string;
-  serverTemplate: JsonObject;
+/** A base job template (`job_configuration`, `variables`) to customise in place. */
+export interface TemplateJson {
+  job_configuration: {
+    task_definition: { containerDefinitions: JsonObject[] } & JsonObject;
+    task_run_request: { overrides: { containerOverrides: JsonObject[] } } & JsonObject;
+  } & JsonObject;
+  variables: { properties: Record<string, JsonObject> };
 }
-
-export const TEMPLATES = ["server", "prefect-aws"] as const;
-export type TemplateName = (typeof TEMPLATES)[number];
-
-export const IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/flows:2026-08";
-const ACCOUNT = "123456789012";
-const API_KEY_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prefect-api-key-AbCdEf`;
-const AUTH_SECRET = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prefect-auth-string-GhIjKl`;
-const EXEC_ROLE = `arn:aws:iam::${ACCOUNT}:role/prefect-ecs-execution`;
 
 export interface ParityCase {
   name: string;
@@ -43,23 +30,46 @@ export interface ParityCase {
   vars(fx: Fixtures, template: TemplateName): JsonObject;
   /** Flow-run job variables (merged over the deployment's, env key by key). */
   runVars?: JsonObject;
-  /** No image anywhere: each side's default image (an intended difference). */
+  /** A customised template: edits a copy of each base template. */
+  template?(t: TemplateJson, fx: Fixtures): void;
+  /** Only under these templates (default: both). */
+  templates?: readonly TemplateName[];
+  /** No image anywhere: each side's default image (a declared difference). */
   defaultImage?: boolean;
   /** `family` is given: the families must be equal. */
   explicitFamily?: boolean;
+  /** The given family has characters ECS refuses: pushpool sanitises it (a declared difference). */
+  sanitizedFamily?: boolean;
   /** A linked task definition: neither side registers one. */
   linked?: boolean;
+  /** Both sides reuse the fixture's hand-registered revision (`match_latest_revision_in_family`). */
+  reuses?: boolean;
+  /**
+   * Prefect's worker (which runs first) registers; pushpool then finds that revision as the
+   * family's latest, equal by content, and reuses it — as Prefect's worker would if it ran second.
+   */
+  secondReusesFirst?: boolean;
   /** `network_configuration` is given (passed verbatim: subnet order must be equal too). */
   customNetwork?: boolean;
   /** `auto_deregister_task_definition`: Prefect's worker tags the task for deregistration. */
   deregister?: boolean;
-  /** Both sides must refuse the configuration before any AWS call, with this message. */
+  /** The plain PREFECT_API_KEY in `env` while the key travels as a secret (Prefect leaks it). */
+  apiKeyInEnv?: string;
+  /** The pool's `cluster` default is "": Prefect sends it (and moto refuses), pushpool omits it. */
+  emptyCluster?: boolean;
+  /** Prefect's run fails (after its requests were made) with this message; pushpool's runs. */
+  prefectFails?: RegExp;
+  /** The template's cluster differs from `cluster`: Prefect's pid names the wrong one. */
+  pidClusterDiffers?: boolean;
+  /** Both sides must refuse the configuration, with this message (before any AWS call, unless…). */
   fails?: RegExp;
+  /** …Prefect's boto3 refuses this request (its parameter validation), the calls before it made. */
+  refusedBy?: "RegisterTaskDefinition" | "RunTask";
 }
 
-const base = (fx: Fixtures): JsonObject => ({ image: IMAGE, cluster: fx.peers.cluster });
+export const base = (fx: Fixtures): JsonObject => ({ image: IMAGE, cluster: fx.peers.cluster });
 
-export const CASES: ParityCase[] = [
+export const BASE_CASES: ParityCase[] = [
   // Nothing but an image: default cluster, FARGATE, default VPC, every default.
   { name: "defaults (image only)", vars: () => ({ image: IMAGE }) },
   {
@@ -175,98 +185,3 @@ export const CASES: ParityCase[] = [
     fails: /`configure_cloudwatch_log` must be enabled to use `cloudwatch_logs_options`/,
   },
 ];
-
-/** Moto fixtures and the server's default `ecs` template. */
-export async function setupFixtures(): Promise<Fixtures> {
-  const peers = await setupAwsPeers("parity");
-  const clusters = await peers.ecs.send(new DescribeClustersCommand({ clusters: ["default"] }));
-  if (!clusters.clusters?.some((c) => c.status === "ACTIVE"))
-    await peers.ecs.send(new CreateClusterCommand({ clusterName: "default" }));
-  const images = await peers.ec2.send(new DescribeImagesCommand({ Owners: ["amazon"], MaxResults: 5 }));
-  const instances = await peers.ec2.send(
-    new RunInstancesCommand({ ImageId: images.Images?.[0]?.ImageId, MinCount: 2, MaxCount: 2 }),
-  );
-  for (const instance of instances.Instances ?? [])
-    await peers.ecs.send(
-      new RegisterContainerInstanceCommand({
-        cluster: peers.cluster,
-        instanceIdentityDocument: JSON.stringify({ instanceId: instance.InstanceId }),
-      }),
-    );
-  const linked = await peers.ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: `${peers.prefix}-linked`,
-      requiresCompatibilities: ["FARGATE"],
-      networkMode: "awsvpc",
-      cpu: "256",
-      memory: "512",
-      containerDefinitions: [{ name: "prefect", image: IMAGE, memory: 512 }],
-    }),
-  );
-  const serverTemplate = structuredClone(
-    (await admin().client.readDefaultBaseJobTemplate("ecs")) as JsonObject | null,
-  ) as { job_configuration: { task_definition: { containerDefinitions: JsonObject[] } } } | null;
-  const container = serverTemplate?.job_configuration.task_definition.containerDefinitions[0];
-  if (!serverTemplate || !container) throw new Error("the Prefect server has no default 'ecs' template");
-  container.memoryReservation = MEMORY_RESERVATION;
-  return {
-    peers,
-    linkedArn: linked.taskDefinition?.taskDefinitionArn as string,
-    serverTemplate: serverTemplate as unknown as JsonObject,
-  };
-}
-
-const flow: Flow = { id: randomUUID(), name: "etl-flow", tags: [], labels: {} };
-
-/** The pool, deployment and flow run of one case under one template (fresh ids: no worker cache hits). */
-export function caseInput(fx: Fixtures, c: ParityCase, template: TemplateName, index: number): CaseInput {
-  const poolName = `${fx.peers.prefix}-${template === "server" ? "s" : "w"}${index}`;
-  const deployment: Deployment = {
-    id: randomUUID(),
-    name: "nightly",
-    flow_id: flow.id,
-    updated: "2026-08-21T12:00:00.123456Z",
-    version: "1",
-    parameters: {},
-    job_variables: c.vars(fx, template),
-    work_pool_name: poolName,
-    work_queue_name: "default",
-    tags: [],
-  };
-  const flowRun: FlowRun = {
-    id: randomUUID(),
-    name: "dancing-dolphin",
-    flow_id: flow.id,
-    deployment_id: deployment.id,
-    work_pool_name: poolName,
-    work_queue_name: "default",
-    state_type: "SCHEDULED",
-    state_name: "Scheduled",
-    state: null,
-    parameters: {},
-    job_variables: c.runVars ?? {},
-    tags: [],
-    labels: {},
-    infrastructure_pid: null,
-    expected_start_time: null,
-    next_scheduled_start_time: null,
-    start_time: null,
-    empirical_policy: {},
-  };
-  return {
-    label: `${template}: ${c.name}`,
-    // null → the driver substitutes prefect-aws's own template and reports it back (meta.workerTemplate).
-    pool: {
-      id: randomUUID(),
-      name: poolName,
-      type: "ecs",
-      base_job_template: template === "server" ? fx.serverTemplate : (null as never),
-      is_paused: false,
-      concurrency_limit: null,
-      status: "READY",
-    },
-    deployment,
-    flowRun,
-    flow,
-  };
-}

@@ -1,24 +1,25 @@
 /**
  * Parity with Prefect's own ECS worker (PyPI prefect-aws 0.7.12 in the pinned .venv): for every
- * case in cases.ts and both default templates, the RegisterTaskDefinition and RunTask requests
- * pushpool sends to moto equal the ones the worker sends, and so do moto's read-backs
- * (DescribeTaskDefinition and DescribeTasks with tags) — modulo the intended differences in
- * differences.ts (also docs/parity/ecs.md). Prefect's side runs in ONE Python process.
+ * case in cases.ts and edgeCases.ts under both default templates (customised where the case says),
+ * the RegisterTaskDefinition and RunTask requests pushpool sends to moto equal the ones the worker
+ * sends, and so do moto's read-backs (DescribeTaskDefinition and DescribeTasks with tags), the pid's
+ * cluster part and the refusals — modulo the declared differences of docs/parity/differences.md,
+ * which differences.ts reads. Prefect's side runs in ONE Python process.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { DescribeTaskDefinitionCommand, DescribeTasksCommand } from "@aws-sdk/client-ecs";
+import { ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import type { JsonObject } from "../../../core/prefect/types.ts";
-import { CASES, caseInput, type Fixtures, type ParityCase, setupFixtures, TEMPLATES } from "./cases.ts";
+import { BASE_CASES, type ParityCase } from "./cases.ts";
+import { NORMALISERS, type NormalizeContext, normalize, readTable, type Side } from "./differences.ts";
+import { EDGE_CASES } from "./edgeCases.ts";
 import {
-  INTENDED,
-  type NormalizeContext,
-  normalizeRunTask,
-  normalizeTask,
-  normalizeTaskDefinition,
-  type Side,
-} from "./differences.ts";
+  caseInput,
+  differsFamily,
+  type Fixtures,
+  setupFixtures,
+  TEMPLATES,
+  type TemplateName,
+} from "./fixtures.ts";
 import {
   type Call,
   type CaseInput,
@@ -27,9 +28,13 @@ import {
   runPushpool,
   type SideOutcome,
 } from "./harness.ts";
+import { describeTask, describeTaskDefinition } from "./readBacks.ts";
+
+const CASES: ParityCase[] = [...BASE_CASES, ...EDGE_CASES];
 
 interface Run {
   c: ParityCase;
+  template: TemplateName;
   input: CaseInput;
   prefect: SideOutcome;
   ours: SideOutcome;
@@ -42,8 +47,10 @@ const timings = { prefectMs: 0, oursMs: 0 };
 
 beforeAll(async () => {
   const endpoint = inject("motoEndpoint");
-  fx = await setupFixtures();
-  const planned = CASES.flatMap((c, i) => TEMPLATES.map((t) => ({ c, input: caseInput(fx, c, t, i) })));
+  fx = await setupFixtures(endpoint);
+  const planned = CASES.flatMap((c, i) =>
+    (c.templates ?? TEMPLATES).map((t) => ({ c, template: t, input: caseInput(fx, c, t, i) })),
+  );
   let started = Date.now();
   const driver = runPrefectWorker(
     endpoint,
@@ -53,7 +60,6 @@ beforeAll(async () => {
   meta = driver.meta;
   started = Date.now();
   for (const [i, p] of planned.entries()) {
-    if (p.input.pool.base_job_template === null) p.input.pool.base_job_template = meta.workerTemplate;
     const r = driver.results[i];
     if (!r) throw new Error(`no result from the driver for ${p.input.label}`);
     const prefect: SideOutcome = "ok" in r ? { ok: { calls: r.ok.calls, pid: r.ok.identifier } } : r;
@@ -67,7 +73,12 @@ beforeAll(async () => {
 
 const SENT = new Set(["RegisterTaskDefinition", "DescribeVpcs", "DescribeSubnets", "RunTask"]);
 
-function calls(outcome: SideOutcome, label: string): Call[] {
+function calls(outcome: SideOutcome, label: string, fails?: RegExp): Call[] {
+  if (fails) {
+    if (!("error" in outcome)) throw new Error(`${label}: expected to fail with ${fails}`);
+    expect(outcome.error.message, label).toMatch(fails);
+    return outcome.error.calls.filter((call) => SENT.has(call.op));
+  }
   if (!("ok" in outcome)) throw new Error(`${label}: ${outcome.error.class}: ${outcome.error.message}`);
   return outcome.ok.calls.filter((call) => SENT.has(call.op));
 }
@@ -78,8 +89,9 @@ function one(list: Call[], op: string): JsonObject {
   return (found[0] as Call).params;
 }
 
-function context(run: Run, side: Side): NormalizeContext {
+function context(run: Run, side: Side, token?: unknown): NormalizeContext {
   return {
+    token,
     c: run.c,
     side,
     prefectDefaultImage: meta.defaultImage,
@@ -90,98 +102,83 @@ function context(run: Run, side: Side): NormalizeContext {
   };
 }
 
-async function describeTaskDefinition(arn: string): Promise<JsonObject> {
-  const out = await fx.peers.ecs.send(
-    new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ["TAGS"] }),
-  );
-  const { taskDefinitionArn, revision, registeredAt, registeredBy, ...rest } = out.taskDefinition ?? {};
-  expect(taskDefinitionArn).toBe(arn);
-  expect(revision).toBeGreaterThan(0);
-  return { ...rest, ...(out.tags?.length ? { tags: out.tags } : {}) } as JsonObject;
-}
-
-/** What moto keeps of a started task (ARNs and timestamps aside). */
-async function describeTask(pid: string): Promise<Record<string, unknown>> {
-  const [cluster, taskArn] = pid.split("::") as [string, string];
-  const out = await fx.peers.ecs.send(
-    new DescribeTasksCommand({ cluster, tasks: [taskArn], include: ["TAGS"] }),
-  );
-  const task = out.tasks?.[0];
-  expect(task?.taskArn).toBe(taskArn);
-  return {
-    group: task?.group,
-    startedBy: task?.startedBy,
-    clusterArn: task?.clusterArn,
-    launchType: task?.launchType,
-    capacityProviderName: task?.capacityProviderName,
-    overrides: task?.overrides,
-    tags: task?.tags,
-    cpu: task?.cpu,
-    memory: task?.memory,
-    containers: task?.containers?.map((ct) => ({ name: ct.name, image: ct.image })),
-    subnet: task?.attachments?.[0]?.details?.find((d) => d.name === "subnetId")?.value,
-  };
-}
-
 /** Compares one case under one template: requests, then moto's read-backs. */
 async function compare(run: Run): Promise<void> {
   const { c } = run;
   const label = run.input.label;
   if (c.fails) {
-    for (const side of [run.prefect, run.ours]) {
-      expect("error" in side, label).toBe(true);
-      if ("error" in side) {
-        expect(side.error.message, label).toMatch(c.fails);
-        expect(side.error.calls, `${label}: no AWS call`).toEqual([]);
-      }
+    for (const [side, outcome] of [
+      ["prefect", run.prefect],
+      ["ours", run.ours],
+    ] as const) {
+      expect("error" in outcome, `${label} (${side})`).toBe(true);
+      if (!("error" in outcome)) continue;
+      expect(outcome.error.message, label).toMatch(c.fails);
+      const before = normalize("calls", { calls: outcome.error.calls }, context(run, side));
+      expect(before.calls, `${label}: no AWS call before the refusal (${side})`).toEqual([]);
     }
     return;
   }
-  const theirs = calls(run.prefect, `${label} (Prefect's worker)`);
+  const theirs = calls(run.prefect, `${label} (Prefect's worker)`, c.prefectFails);
   const ours = calls(run.ours, `${label} (pushpool)`);
-  expect(
-    ours.map((x) => x.op),
-    `${label}: request sequence`,
-  ).toEqual(theirs.map((x) => x.op));
+  const sequence = (list: Call[]) =>
+    list.map((x) => x.op).filter((op) => !(c.secondReusesFirst && op === "RegisterTaskDefinition"));
+  expect(sequence(ours), `${label}: request sequence`).toEqual(sequence(theirs));
   const ec2 = (list: Call[]) => list.filter((x) => x.service === "ec2").map((x) => [x.op, x.params]);
   expect(ec2(ours), `${label}: network discovery`).toEqual(ec2(theirs));
 
   const tRun = one(theirs, "RunTask");
   const oRun = one(ours, "RunTask");
-  expect(normalizeRunTask(oRun, context(run, "ours")), `${label}: RunTask`).toEqual(
-    normalizeRunTask(tRun, context(run, "prefect")),
-  );
+  const tCtx = context(run, "prefect", tRun.clientToken);
+  const oCtx = context(run, "ours", oRun.clientToken);
+  expect(normalize("RunTask", oRun, oCtx), `${label}: RunTask`).toEqual(normalize("RunTask", tRun, tCtx));
   const tArn = String(tRun.taskDefinition);
   const oArn = String(oRun.taskDefinition);
-  if (c.linked) {
-    expect(
-      theirs.some((x) => x.op === "RegisterTaskDefinition"),
-      label,
-    ).toBe(false);
-    expect([tArn, oArn], label).toEqual([fx.linkedArn, fx.linkedArn]);
+  const registers = (list: Call[]) => list.some((x) => x.op === "RegisterTaskDefinition");
+  if (c.secondReusesFirst) {
+    expect([registers(theirs), registers(ours)], `${label}: Prefect registers, pushpool reuses`).toEqual([
+      true,
+      false,
+    ]);
+    expect(oArn, label).toBe(tArn);
+    const [hand] =
+      (
+        await fx.peers.ecs.send(
+          new ListTaskDefinitionsCommand({ familyPrefix: differsFamily(fx, run.template) }),
+        )
+      ).taskDefinitionArns ?? [];
+    expect(tArn, `${label}: not the differing hand-made revision`).not.toBe(hand);
+  } else if (c.linked || c.reuses) {
+    expect([registers(theirs), registers(ours)], `${label}: nothing registered`).toEqual([false, false]);
+    const arn = c.linked ? fx.linkedArn : fx.reusable[run.template];
+    expect([tArn, oArn], label).toEqual([arn, arn]);
   } else {
     const tReg = one(theirs, "RegisterTaskDefinition");
     const oReg = one(ours, "RegisterTaskDefinition");
-    expect(normalizeTaskDefinition(oReg, context(run, "ours")), `${label}: RegisterTaskDefinition`).toEqual(
-      normalizeTaskDefinition(tReg, context(run, "prefect")),
+    expect(normalize("RegisterTaskDefinition", oReg, oCtx), `${label}: RegisterTaskDefinition`).toEqual(
+      normalize("RegisterTaskDefinition", tReg, tCtx),
     );
     expect(oArn).not.toBe(tArn);
     expect(
-      normalizeTaskDefinition(await describeTaskDefinition(oArn), context(run, "ours")),
+      normalize("RegisterTaskDefinition", await describeTaskDefinition(fx.peers.ecs, oArn), oCtx),
       `${label}: DescribeTaskDefinition`,
-    ).toEqual(normalizeTaskDefinition(await describeTaskDefinition(tArn), context(run, "prefect")));
+    ).toEqual(normalize("RegisterTaskDefinition", await describeTaskDefinition(fx.peers.ecs, tArn), tCtx));
   }
+  if (c.prefectFails) return; // Prefect's worker started no task to read back
 
   const pids = [run.prefect, run.ours].map((o) => ("ok" in o ? o.ok.pid : ""));
   const [tPid, oPid] = pids as [string, string];
-  expect(oPid.split("::")[0], `${label}: pid cluster part`).toBe(tPid.split("::")[0]);
-  const [tTask, oTask] = [await describeTask(tPid), await describeTask(oPid)];
+  const pidCluster = (pid: string) => ({ cluster: pid.split("::")[0] });
+  expect(normalize("pid", pidCluster(oPid), oCtx), `${label}: pid cluster part`).toEqual(
+    normalize("pid", pidCluster(tPid), tCtx),
+  );
+  const [tTask, oTask] = [await describeTask(fx.peers.ecs, tPid), await describeTask(fx.peers.ecs, oPid)];
   if (!c.customNetwork) {
     delete tTask.subnet;
     delete oTask.subnet;
   }
-  expect(normalizeTask(oTask, context(run, "ours"), oRun.clientToken), `${label}: DescribeTasks`).toEqual(
-    normalizeTask(tTask, context(run, "prefect"), tRun.clientToken),
+  expect(normalize("DescribeTasks", oTask, oCtx), `${label}: DescribeTasks`).toEqual(
+    normalize("DescribeTasks", tTask, tCtx),
   );
 }
 
@@ -197,17 +194,20 @@ const container = (register: JsonObject | undefined) =>
   ((register?.containerDefinitions as JsonObject[] | undefined) ?? [])[0] ?? {};
 
 describe("ECS parity with Prefect's own worker (prefect-aws 0.7.12) on moto", () => {
-  it("runs at least 8 cases under both default templates on both sides", () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(8);
-    expect(runs).toHaveLength(CASES.length * TEMPLATES.length);
+  it("runs at least 30 cases, customised templates included, under both default templates", () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(30);
+    expect(CASES.filter((c) => c.template).length).toBeGreaterThanOrEqual(5);
+    const expected = CASES.reduce((n, c) => n + (c.templates ?? TEMPLATES).length, 0);
+    expect(runs).toHaveLength(expected);
+    expect(runs.filter((r) => r.template === "server").length).toBeGreaterThanOrEqual(30);
     const succeeded = runs.filter((r) => "ok" in r.prefect && "ok" in r.ours);
-    expect(succeeded.length).toBe(runs.filter((r) => !r.c.fails).length);
+    expect(succeeded.length).toBe(runs.filter((r) => !r.c.fails && !r.c.prefectFails).length);
   });
 
   for (const c of CASES)
     it(c.name, async () => {
       const mine = runs.filter((r) => r.c === c);
-      expect(mine).toHaveLength(TEMPLATES.length);
+      expect(mine).toHaveLength((c.templates ?? TEMPLATES).length);
       for (const run of mine) await compare(run);
     });
 
@@ -255,13 +255,40 @@ describe("ECS parity with Prefect's own worker (prefect-aws 0.7.12) on moto", ()
     ]);
     expect(JSON.stringify(secrets.runTask)).not.toContain("PREFECT_API_KEY");
     expect(container(requests("custom container_name").register).name).toBe("app");
+    const pid = (name: string) => {
+      const run = runs.find((r) => r.c.name === name && r.template === "prefect-aws");
+      return run && "ok" in run.ours ? run.ours.ok.pid : "";
+    };
+    const arnPid = /^arn:aws:ecs:us-east-1:\d+:cluster\/[^:]+::arn:aws:ecs:/;
+    expect(
+      pid("customised template: the cluster named only in task_run_request (pid: the cluster ARN)"),
+    ).toMatch(arnPid);
+    expect(
+      pid("customised template: task_run_request's cluster differs from the `cluster` variable"),
+    ).toMatch(arnPid);
+    expect(
+      requests('customised template: the pool\'s `cluster` default saved as ""').runTask,
+    ).not.toHaveProperty("cluster");
+    const sidecar = requests("customised template: a sidecar container with its own override (dict env)");
+    expect(sidecar.runTask).toMatchObject({
+      overrides: {
+        containerOverrides: [{ name: "prefect" }, { name: "sidecar", environment: [{ name: "MODE" }] }],
+      },
+    });
+    expect(requests("a family with characters ECS refuses").register?.family).toMatch(
+      /-prefect-aws-nightly-etl$/,
+    );
   });
 
-  it("every intended difference is listed in docs/parity/ecs.md", () => {
-    const text = readFileSync(
-      join(import.meta.dirname, "..", "..", "..", "docs", "parity", "ecs.md"),
-      "utf8",
-    );
-    for (const d of INTENDED) expect(text, d.path).toContain(`\`${d.path}\``);
+  it("docs/parity/differences.md and the normalisers match one to one", () => {
+    const rows = readTable();
+    const paths = rows.map((r) => r.path);
+    expect(new Set(paths).size, "one row per path").toBe(paths.length);
+    expect([...paths].sort()).toEqual(NORMALISERS.map((n) => n.path).sort());
+    for (const row of rows) {
+      expect(row.pushpool, row.path).not.toBe("");
+      expect(row.prefect, row.path).not.toBe("");
+      expect(row.reason.length, `${row.path}: a reason`).toBeGreaterThan(20);
+    }
   });
 });

@@ -60,18 +60,14 @@ export interface DriverOutput {
   >;
 }
 
-/** Runs Prefect's ECS worker on every case (pools with `base_job_template: null` get the worker's own). */
-export function runPrefectWorker(motoEndpoint: string, cases: CaseInput[]): DriverOutput {
+/** Runs ecs_worker_driver.py with `input` on stdin; its stdout parsed (Python floats kept apart). */
+function runDriver(motoEndpoint: string, input: unknown): unknown {
   const home = mkdtempSync(join(tmpdir(), "pushpool-ecs-parity-"));
   const proc = spawnSync(
     join(VENV_BIN, "python"),
     [join(REPO_ROOT, "test/peers/aws-parity/py/ecs_worker_driver.py")],
     {
-      input: JSON.stringify({
-        memoryReservation: MEMORY_RESERVATION,
-        // Tagged JSON: the server template's floats (PyFloat) reach Python as floats.
-        cases: cases.map((c) => encode({ ...c, workerName: WORKER.name, workerId: WORKER.id } as never)),
-      }),
+      input: JSON.stringify(input),
       env: {
         PATH: process.env.PATH,
         HOME: home,
@@ -92,7 +88,21 @@ export function runPrefectWorker(motoEndpoint: string, cases: CaseInput[]): Driv
   );
   if (proc.status !== 0) throw new Error(`ecs_worker_driver.py failed (${proc.status}): ${proc.stderr}`);
   // parseJson keeps Python floats apart (PyFloat), as pushpool's Prefect client reads templates.
-  return parseJson(proc.stdout) as unknown as DriverOutput;
+  return parseJson(proc.stdout);
+}
+
+/** prefect-aws's `ECSWorker.get_default_base_job_template()` with the container memoryReservation. */
+export function workerDefaultTemplate(motoEndpoint: string): JsonObject {
+  return runDriver(motoEndpoint, { memoryReservation: MEMORY_RESERVATION }) as JsonObject;
+}
+
+/** Runs Prefect's ECS worker on every case (pools with `base_job_template: null` get the worker's own). */
+export function runPrefectWorker(motoEndpoint: string, cases: CaseInput[]): DriverOutput {
+  return runDriver(motoEndpoint, {
+    memoryReservation: MEMORY_RESERVATION,
+    // Tagged JSON: the server template's floats (PyFloat) reach Python as floats.
+    cases: cases.map((c) => encode({ ...c, workerName: WORKER.name, workerId: WORKER.id } as never)),
+  }) as DriverOutput;
 }
 
 /** The EcsApi port, recording each call in AWS request terms. */
@@ -110,6 +120,10 @@ export class RecordingEcsApi implements EcsApi {
   describeTaskDefinition(taskDefinition: string) {
     this.note("ecs", "DescribeTaskDefinition", { taskDefinition, include: ["TAGS"] });
     return this.inner.describeTaskDefinition(taskDefinition);
+  }
+  listTaskDefinitionArns(family: string, limit: number) {
+    this.note("ecs", "ListTaskDefinitions", { familyPrefix: family, status: "ACTIVE", sort: "DESC" });
+    return this.inner.listTaskDefinitionArns(family, limit);
   }
   registerTaskDefinition(spec: TaskDefinitionSpec) {
     this.note("ecs", "RegisterTaskDefinition", spec);

@@ -56,6 +56,7 @@ export function recordingRunTask(base: EcsApiFactory = ecsApiFactory()): {
     return {
       region: api.region,
       describeTaskDefinition: (td) => api.describeTaskDefinition(td),
+      listTaskDefinitionArns: (family, limit) => api.listTaskDefinitionArns(family, limit),
       registerTaskDefinition: (spec) => api.registerTaskDefinition(spec),
       deregisterTaskDefinition: (arn) => api.deregisterTaskDefinition(arn),
       describeTasks: (cluster, arns) => api.describeTasks(cluster, arns),

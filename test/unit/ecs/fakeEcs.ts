@@ -22,6 +22,7 @@ export function awsError(name: string, message: string, fault: "client" | "serve
 type Op =
   | "listTasksStartedBy"
   | "describeTaskDefinition"
+  | "listTaskDefinitionArns"
   | "registerTaskDefinition"
   | "runTask"
   | "describeTasks"
@@ -81,6 +82,15 @@ export class FakeEcsApi implements EcsApi {
       ? revisions[Number(revision) - 1]
       : [...revisions].reverse().find((r) => r.taskDefinition.status === "ACTIVE");
     return found ? structuredClone(found) : null;
+  }
+
+  async listTaskDefinitionArns(family: string, limit: number) {
+    await this.enter("listTaskDefinitionArns", { family, limit });
+    return (this.families.get(family) ?? [])
+      .filter((r) => r.taskDefinition.status === "ACTIVE")
+      .map((r) => r.taskDefinition.taskDefinitionArn ?? "")
+      .reverse()
+      .slice(0, limit);
   }
 
   async registerTaskDefinition(spec: TaskDefinitionSpec) {

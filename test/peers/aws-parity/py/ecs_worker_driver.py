@@ -13,6 +13,8 @@ A case whose pool has ``base_job_template: null`` gets the worker's own default 
 input (moto's RunTask answers 500 for a container without memory); ``meta.workerTemplate`` is that
 template, so pushpool's side renders the very same one.
 
+Given only ``{"memoryReservation": n}``, it prints that template and nothing else.
+
 Prints ``{"meta": {...}, "results": [...]}``; each result is ``{"ok": {"calls", "identifier"}}``
 or ``{"error": {"class", "message", "calls"}}``. The worker is never entered as a context manager
 (that would start the SQS observer and talk to a Prefect server): nothing here needs the API.
@@ -108,6 +110,10 @@ async def run_case(case, default_template):
 async def main():
     logging.getLogger("prefect").setLevel(logging.ERROR)
     payload = json.load(sys.stdin)
+    if "cases" not in payload:
+        # Only the worker's default template (customised cases start from it).
+        json.dump(worker_template(payload["memoryReservation"]), sys.stdout)
+        return
     cases = [decode(case) for case in payload["cases"]]
     default_template = worker_template(payload["memoryReservation"])
     results = []
