@@ -8,6 +8,7 @@
 import type { JobConfiguration } from "../../job/types.ts";
 import type { Json, JsonObject } from "../../prefect/types.ts";
 import { InvalidJobConfigurationError } from "../../shared/errors.ts";
+import { laxBool } from "../../shared/fields.ts";
 import { isPyFloat } from "../../template/pyFloat.ts";
 import type { AwsCredentialsData } from "./port.ts";
 
@@ -58,9 +59,6 @@ export interface EcsSettings {
   matchLatestRevisionInFamily: boolean;
 }
 
-const TRUE = new Set(["true", "1", "yes", "on", "t", "y"]);
-const FALSE = new Set(["false", "0", "no", "off", "f", "n"]);
-
 function invalid(field: string, message: string): InvalidJobConfigurationError {
   return new InvalidJobConfigurationError(`${field}: ${message}`);
 }
@@ -91,13 +89,8 @@ function optionalBool(config: JobConfiguration, key: string, nullable = true): b
     if (nullable) return false;
     throw invalid(key, "Input should be a valid boolean");
   }
-  if (typeof value === "boolean") return value;
-  if (value === 0 || value === 1) return value === 1;
-  if (typeof value === "string") {
-    const lower = value.trim().toLowerCase();
-    if (TRUE.has(lower)) return true;
-    if (FALSE.has(lower)) return false;
-  }
+  const bool = laxBool(value);
+  if (bool !== undefined) return bool;
   throw invalid(key, "Input should be a valid boolean");
 }
 
