@@ -24,6 +24,7 @@
 import type { Backend, BackendContext, Started } from "../ports/backend.ts";
 import type { Logger } from "../ports/logger.ts";
 import { TransientError } from "../shared/errors.ts";
+import { retry } from "../shared/retry.ts";
 
 /**
  * How long a claim may still be starting its infrastructure in the delivery that made it (claim →
@@ -75,7 +76,6 @@ export async function startOnce<Launch>(
   o: StartOnceOptions,
 ): Promise<StartOnceResult> {
   const flowRunId = ctx.flowRun.id;
-  const attempts = o.attempts ?? 3;
   const random = o.random ?? Math.random;
   const adopt = (found: Started, after: string): StartOnceResult => {
     o.logger.info(`Found the ${backend.label} of this claim; not starting another`, {
@@ -86,39 +86,41 @@ export async function startOnce<Launch>(
     return { pid: found.pid, adopted: true };
   };
   let lookFirst = o.resumed;
-  for (let attempt = 1; ; attempt++) {
-    if (lookFirst) {
-      const found = await backend.find(launch, token, ctx);
-      if (found) return adopt(found, attempt > 1 ? "an ambiguous start failure" : "a resumed claim");
-      const young = (o.settleMs ?? CLAIM_SETTLE_MS) - (o.now() - o.claimedAt);
-      if (attempt === 1 && o.resumed && young > 0) {
-        o.logger.info("Claim too young to resume: waiting for what its delivery may be starting", {
-          flowRunId,
-          waitMs: Math.round(young),
-        });
-        await o.sleep(young);
-        const late = await backend.find(launch, token, ctx);
-        if (late) return adopt(late, "a young resumed claim");
+  return await retry(
+    async (attempt) => {
+      if (lookFirst) {
+        const found = await backend.find(launch, token, ctx);
+        if (found) return adopt(found, attempt > 1 ? "an ambiguous start failure" : "a resumed claim");
+        const young = (o.settleMs ?? CLAIM_SETTLE_MS) - (o.now() - o.claimedAt);
+        if (attempt === 1 && o.resumed && young > 0) {
+          o.logger.info("Claim too young to resume: waiting for what its delivery may be starting", {
+            flowRunId,
+            waitMs: Math.round(young),
+          });
+          await o.sleep(young);
+          const late = await backend.find(launch, token, ctx);
+          if (late) return adopt(late, "a young resumed claim");
+        }
       }
-    }
-    try {
       const started = await backend.start(launch, token, ctx);
       return { pid: started.pid, adopted: false };
-    } catch (error) {
-      const quick =
-        error instanceof TransientError &&
-        (error.retryAfterSeconds ?? 0) <= QUICK_RETRY_SECONDS &&
-        attempt < attempts;
-      if (!quick) throw error;
-      // Once a start of this call may have started something, every further one looks first.
-      lookFirst ||= backend.mayHaveStarted(error);
-      o.logger.warn(`retrying the start of the ${backend.label}`, {
-        flowRunId,
-        attempt,
-        reason: error.message,
-        lookFirst,
-      });
-      await o.sleep(1000 + random() * 3000);
-    }
-  }
+    },
+    {
+      attempts: o.attempts ?? 3,
+      retryable: (error) =>
+        error instanceof TransientError && (error.retryAfterSeconds ?? 0) <= QUICK_RETRY_SECONDS,
+      delayMs: () => 1000 + random() * 3000,
+      sleep: o.sleep,
+      onRetry: (error, attempt) => {
+        // Once a start of this call may have started something, every further one looks first.
+        lookFirst ||= backend.mayHaveStarted(error);
+        o.logger.warn(`retrying the start of the ${backend.label}`, {
+          flowRunId,
+          attempt,
+          reason: (error as Error).message,
+          lookFirst,
+        });
+      },
+    },
+  );
 }

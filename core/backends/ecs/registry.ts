@@ -19,6 +19,7 @@
 import type { Tag, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Logger } from "../../ports/logger.ts";
 import { InvalidJobConfigurationError, TransientError } from "../../shared/errors.ts";
+import { retry } from "../../shared/retry.ts";
 import {
   awsErrorShape,
   awsReason,
@@ -183,32 +184,39 @@ export class TaskDefinitionRegistry {
       ...a.spec,
       tags: [...ownTags.filter((t) => t.key !== SPEC_HASH_TAG), { key: SPEC_HASH_TAG, value: a.hash }],
     } as unknown as TaskDefinitionSpec;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const td = await api.registerTaskDefinition(spec);
-        this.options.logger.info("registered ECS task definition", {
-          taskDefinitionArn: td.taskDefinitionArn,
-          hash: a.hash,
-        });
-        return td;
-      } catch (error) {
-        const what = `Failed to register ECS task definition '${a.family}'`;
-        if (!isTransientAwsError(error)) {
+    const what = `Failed to register ECS task definition '${a.family}'`;
+    const td = await retry(
+      async () => {
+        try {
+          return await api.registerTaskDefinition(spec);
+        } catch (error) {
+          if (isTransientAwsError(error))
+            throw new TransientError(`${what}: ${awsReason(error)}`, THROTTLE_RETRY_SECONDS, {
+              cause: error,
+            });
           if (INVALID_REQUEST.has(awsErrorShape(error).name))
             throw new InvalidJobConfigurationError(`${what}: ${awsReason(error)}`, { cause: error });
           throw classifyAwsError(error, what);
         }
-        if (attempt >= attempts)
-          throw new TransientError(`${what}: ${awsReason(error)}`, THROTTLE_RETRY_SECONDS, { cause: error });
-        const delay = Math.min(max, initial * 2 ** (attempt - 1)) + random() * initial;
-        this.options.logger.warn("retrying ECS task definition registration", {
-          attempt,
-          delayMs: Math.round(delay),
-          reason: awsReason(error),
-        });
-        await this.options.sleep(delay);
-      }
-    }
+      },
+      {
+        attempts,
+        retryable: (error) => error instanceof TransientError,
+        delayMs: (attempt) => Math.min(max, initial * 2 ** (attempt - 1)) + random() * initial,
+        sleep: this.options.sleep,
+        onRetry: (error, attempt, delayMs) =>
+          this.options.logger.warn("retrying ECS task definition registration", {
+            attempt,
+            delayMs: Math.round(delayMs),
+            reason: awsReason((error as Error).cause),
+          }),
+      },
+    );
+    this.options.logger.info("registered ECS task definition", {
+      taskDefinitionArn: td.taskDefinitionArn,
+      hash: a.hash,
+    });
+    return td;
   }
 
   private async preferEarlier(api: EcsApi, registered: TaskDefinition, a: AddressedSpec) {

@@ -84,14 +84,25 @@ describe("RunTask answer lost after the task started (no clientToken idempotency
     expect(api.tasks.size).toBe(1);
   });
 
-  it("a look-up that fails is a TransientError, never a blind second RunTask", async () => {
+  it("a look-up that fails is retried as a look-up, never as a blind second RunTask", async () => {
     const { api, backend, request, ctx } = await setup();
     api.lostRunTaskAnswers.push(socketHangUp());
     api.errors.listTasksStartedBy = [awsError("ServerException", "internal", "server")];
+    const { pid, adopted } = await submitVia(backend, request, "claim-1", ctx);
+    expect(adopted).toBe(true);
+    expect(api.count("runTask")).toBe(1);
+    expect(api.tasks.size).toBe(1);
+    expect(pid).toContain([...api.tasks.keys()][0]);
+  });
+
+  it("a look-up that keeps failing is a TransientError; the redelivery looks first and adopts the task", async () => {
+    const { api, backend, request, ctx } = await setup();
+    api.lostRunTaskAnswers.push(socketHangUp());
+    const down = () => awsError("ServerException", "internal", "server");
+    api.errors.listTasksStartedBy = [down(), down(), down()];
     const error = await submitVia(backend, request, "claim-1", ctx).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(api.count("runTask")).toBe(1);
-    // the redelivery resumes the claim: it looks first and adopts the task
     const again = await submitVia(backend, request, "claim-1", { ...ctx, resumed: true });
     expect(api.count("runTask")).toBe(1);
     expect(api.tasks.size).toBe(1);
