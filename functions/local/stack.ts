@@ -5,6 +5,7 @@
  * webhook on an HTTP port, and the local backend serving `process` pools.
  */
 
+import { reportProcessExit } from "../../core/backends/process/exitReport.ts";
 import { LocalBackend, type ProcessExit } from "../../core/backends/process/index.ts";
 import { processSettingsFromEnv } from "../../core/backends/process/settings.ts";
 import { systemClock } from "../../core/ports/clock.ts";
@@ -13,7 +14,6 @@ import type { PrefectApi } from "../../core/prefect/api.ts";
 import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
 import { withReadCache } from "../../core/prefect/readCache.ts";
 import { type ReconcileResult, reconcile } from "../../core/runs/reconcile.ts";
-import { reportExit } from "../../core/runs/report.ts";
 import { tick } from "../../core/runs/tick.ts";
 import { trigger } from "../../core/runs/trigger.ts";
 import { buildDeps, tickOptions } from "../../core/runtime/buildDeps.ts";
@@ -70,7 +70,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const backend = new LocalBackend({
     inheritEnv: flowEnv,
     write: options.write,
-    onExit: (exit) => void onProcessExit(exit),
+    onExit: (exit) => onProcessExit(exit),
     ...processSettingsFromEnv(options.env),
   });
   const queue = new LocalQueue({
@@ -99,34 +99,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // Processes killed by our own shutdown are not reported: the next stack's reconcile finds them gone.
   let stopping = false;
-  async function onProcessExit(exit: ProcessExit) {
-    if (stopping) return;
-    try {
-      const outcome = await reportExit(
-        { flowRunId: exit.flowRunId, pid: exit.pid, exitCode: exit.exitCode },
-        deps,
-      );
-      if (outcome === "crashed" && exit.tail.length) await forwardTail(exit);
-    } catch (error) {
-      logger.error("could not report process exit", {
-        flowRunId: exit.flowRunId,
-        error: describeError(error),
-      });
-    }
-  }
-
-  /** A run that crashed before it could log anything gets the process's last lines in its logs. */
-  async function forwardTail(exit: ProcessExit) {
-    const now = new Date().toISOString();
-    await api.createLogs([
-      {
-        name: "pushpool",
-        level: 40,
-        message: `Last output of the flow run process ${exit.pid} (exit code ${exit.exitCode}):\n${exit.tail.join("\n")}`,
-        timestamp: now,
-        flow_run_id: exit.flowRunId,
-      },
-    ]);
+  function onProcessExit(exit: ProcessExit) {
+    if (!stopping) void reportProcessExit(exit, deps);
   }
 
   let webhook: WebhookServer | undefined;
