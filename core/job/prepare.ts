@@ -6,6 +6,7 @@
  */
 import type { Deployment, Flow, FlowRun, Json, JsonObject, WorkPool } from "../prefect/types.ts";
 import { applyValues, isNotSet } from "../template/applyValues.ts";
+import { pyEntries } from "../template/pyDict.ts";
 import { pyStr } from "../template/pyStr.ts";
 import { pyTruthy, setOwn } from "../template/pyValue.ts";
 import { coerceStreamOutput, coerceWorkingDir, processEngineCommand } from "./process.ts";
@@ -47,10 +48,14 @@ export function prepareForFlowRun(config: TemplatedJobConfiguration, ctx: Prepar
     PREFECT__FLOW_RUN_ID: flowRun.id,
     ...attributionEnv(ctx),
   };
-  for (const [key, value] of Object.entries(config.env)) setOwn(merged, key, value);
+  for (const [key, value] of pyEntries(config.env)) setOwn(merged, key, value);
   let env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(merged)) if (value !== null) setOwn(env, key, value);
-  if (isProcess) env = { ...definedOnly(ctx.env ?? {}), ...env };
+  for (const [key, value] of pyEntries(merged)) if (value !== null) setOwn(env, key, value);
+  if (isProcess) {
+    const inherited = definedOnly(ctx.env ?? {});
+    for (const [key, value] of pyEntries(env)) setOwn(inherited, key, value);
+    env = inherited;
+  }
 
   const labels: Record<string, string> = {
     "prefect.io/flow-run-id": flowRun.id,
@@ -67,7 +72,7 @@ export function prepareForFlowRun(config: TemplatedJobConfiguration, ctx: Prepar
     if (deployment.updated != null)
       labels["prefect.io/deployment-updated"] = utcIsoformat(deployment.updated);
   }
-  for (const [key, value] of Object.entries(config.labels)) setOwn(labels, key, value);
+  for (const [key, value] of pyEntries(config.labels)) setOwn(labels, key, value);
 
   const prepared: JobConfiguration = { ...config, env, labels, name: renderName(config.name, ctx) };
   if (isProcess) {
