@@ -19,8 +19,8 @@ type Ordered = { [KEY_ORDER]?: string[] };
  * (`"0"`, `"443"`; not `"01"` or `"-1"`). Any length, which is more than JS reorders: harmless.
  */
 export function isIntLikeKey(key: string): boolean {
-  const first = key.charCodeAt(0);
-  if (first < 48 || first > 57) return false;
+  const first = key.charCodeAt(0); // NaN for ""
+  if (!(first >= 48 && first <= 57)) return false;
   if (first === 48) return key.length === 1;
   for (let i = 1; i < key.length; i++) {
     const c = key.charCodeAt(i);

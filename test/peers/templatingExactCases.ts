@@ -220,26 +220,26 @@ const POOL = {
   status: "READY",
 };
 
-function renderCases(): ExactCase[] {
+/** A `render` case: the pool above, a deployment and a flow run with these parameters and job variables. */
+export function renderCase(
+  label: string,
+  parameters: JsonObject,
+  jobVariables: JsonObject,
+  deploymentJobVariables: JsonObject,
+): ExactCase {
   const deployment = {
     id: "7d2e4c1a-3b5f-4d6e-8f90-1a2b3c4d5e6f",
     name: "nightly",
     flow_id: FLOW.id,
     updated: "2026-08-21T12:00:00.123456Z",
     version: "1",
-    parameters: { big: B63 },
-    job_variables: {
-      env: dictFromEntries<Json>([
-        ["443", "a"],
-        ["8080", B53P1],
-      ]),
-      tags: MIXED,
-    },
+    parameters,
+    job_variables: deploymentJobVariables,
     work_pool_name: POOL.name,
     work_queue_name: "default",
     tags: [],
   };
-  const flowRun = (jobVariables: JsonObject) => ({
+  const flowRun = {
     id: "0e9d4f6b-1c2a-4e3f-9a8b-7c6d5e4f3a2b",
     name: "dancing-dolphin",
     flow_id: FLOW.id,
@@ -249,7 +249,7 @@ function renderCases(): ExactCase[] {
     state_type: "SCHEDULED",
     state_name: "Scheduled",
     state: null,
-    parameters: { big: B63, neg: NB63M1, ports: PORTS, mixed: MIXED },
+    parameters,
     job_variables: jobVariables,
     tags: [],
     labels: {},
@@ -258,30 +258,49 @@ function renderCases(): ExactCase[] {
     next_scheduled_start_time: null,
     start_time: null,
     empirical_policy: {},
-  });
-  const render = (label: string, jobVariables: JsonObject) => ({
-    label: `exact render: ${label}`,
+  };
+  return {
+    label,
     op: "render",
     pool: encode(POOL as unknown as Json),
     deployment: encode(deployment as unknown as Json),
-    flowRun: encode(flowRun(jobVariables) as unknown as Json),
+    flowRun: encode(flowRun as unknown as Json),
     flow: encode(FLOW as unknown as Json),
     workerName: "pushpool-test-worker",
     workerId: "6b1f8e0e-63c1-4b5e-9d7a-7f0d0e0c4c11",
     ...FIXTURES,
-  });
+  };
+}
+
+function renderCases(): ExactCase[] {
+  const parameters = { big: B63, neg: NB63M1, ports: PORTS, mixed: MIXED };
+  const deploymentVariables = {
+    env: dictFromEntries<Json>([
+      ["443", "a"],
+      ["8080", B53P1],
+    ]),
+    tags: MIXED,
+  };
   return [
-    render("parameters in the name", {
-      name: "p-{{ ctx.flow_run.parameters.big }}-{{ ctx.flow_run.parameters.ports }}",
-    }),
-    render("mixed parameter in the name, env layered", {
-      name: "{{ ctx.flow_run.parameters.mixed }} {{ ctx.flow_run.parameters.neg }}",
-      env: dictFromEntries<Json>([
-        ["8080", NB63M1],
-        ["10", "ten"],
-        ["Z", MIXED],
-      ]),
-      cpu: T30,
-    }),
+    renderCase(
+      "exact render: parameters in the name",
+      parameters,
+      { name: "p-{{ ctx.flow_run.parameters.big }}-{{ ctx.flow_run.parameters.ports }}" },
+      deploymentVariables,
+    ),
+    renderCase(
+      "exact render: mixed parameter in the name, env layered",
+      parameters,
+      {
+        name: "{{ ctx.flow_run.parameters.mixed }} {{ ctx.flow_run.parameters.neg }}",
+        env: dictFromEntries<Json>([
+          ["8080", NB63M1],
+          ["10", "ten"],
+          ["Z", MIXED],
+        ]),
+        cpu: T30,
+      },
+      deploymentVariables,
+    ),
   ];
 }
