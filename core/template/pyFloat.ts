@@ -75,7 +75,7 @@ function markText(text: string, marks: Marks): string | null {
       while (end > 0 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
       if (end < 0) return null; // unterminated string: the exact parser reports it
       const c1 = text.charCodeAt(i + 1);
-      if ((c1 >= 48 && c1 <= 57) || c1 === 92) {
+      if (((c1 >= 48 && c1 <= 57) || c1 === 92) && isKey(text, end)) {
         const key = intLikeKey(text, i, end);
         if (key !== null) {
           out += `${text.slice(last, i)}"\\u0000${key}"`;
@@ -105,9 +105,17 @@ function markText(text: string, marks: Marks): string | null {
   return last === 0 ? text : out + text.slice(last);
 }
 
+/** True when the string token ending at `end` is an object key (a `:` follows). */
+function isKey(text: string, end: number): boolean {
+  let j = end + 1;
+  let c = text.charCodeAt(j);
+  while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++j);
+  return c === 58;
+}
+
 /**
- * The string token `text[start..end]` (quotes included) when it is an object key whose value is
- * an integer-like key (`"443"`, or `"\u0034\u0034\u0033"`), as its decoded digits; else null.
+ * The key token `text[start..end]` (quotes included), when it is integer-like (`"443"`, or
+ * `"\u0034\u0034\u0033"`), as its decoded digits; else null.
  */
 function intLikeKey(text: string, start: number, end: number): string | null {
   let k = start + 1;
@@ -130,12 +138,7 @@ function intLikeKey(text: string, start: number, end: number): string | null {
     digits = decoded;
   } else return null;
   if (digits.length === 0 || (digits.length > 1 && digits.charCodeAt(0) === 48)) return null; // "", "01"
-  let j = end + 1;
-  for (; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
-  }
-  return text.charCodeAt(j) === 58 /* : */ ? digits : null;
+  return digits;
 }
 
 /** True when the quote at `at` is escaped (an odd run of backslashes before it). */
@@ -158,7 +161,10 @@ function restore(value: unknown, numbers: readonly string[]): unknown {
     const child = container[key];
     if (typeof child === "string") {
       if (child.charCodeAt(0) === 0) container[key] = restore(child, numbers);
-    } else if (child !== null && typeof child === "object") container[key] = restore(child, numbers);
+    } else if (child !== null && typeof child === "object") {
+      const restored = restore(child, numbers);
+      if (restored !== child) container[key] = restored;
+    }
   }
   return markedKey ? unmarkKeys(container, keys) : value;
 }
