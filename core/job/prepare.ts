@@ -6,7 +6,7 @@
  */
 import type { Deployment, Flow, FlowRun, Json, JsonObject, WorkPool } from "../prefect/types.ts";
 import { applyValues, isNotSet } from "../template/applyValues.ts";
-import { pyEntries } from "../template/pyDict.ts";
+import { copyDict, pyEntries } from "../template/pyDict.ts";
 import { pyStr } from "../template/pyStr.ts";
 import { pyTruthy, setOwn } from "../template/pyValue.ts";
 import { coerceStreamOutput, coerceWorkingDir, processEngineCommand } from "./process.ts";
@@ -74,7 +74,10 @@ export function prepareForFlowRun(config: TemplatedJobConfiguration, ctx: Prepar
   }
   for (const [key, value] of pyEntries(config.labels)) setOwn(labels, key, value);
 
-  const prepared: JobConfiguration = { ...config, env, labels, name: renderName(config.name, ctx) };
+  const prepared = copyDict<Json | undefined>(config) as JobConfiguration; // keeps the config's key order
+  prepared.env = env;
+  prepared.labels = labels;
+  prepared.name = renderName(config.name, ctx);
   if (isProcess) {
     prepared.stream_output = coerceStreamOutput(config.stream_output);
     prepared.working_dir = coerceWorkingDir(config.working_dir);
