@@ -19,6 +19,7 @@ import type { BaseJobTemplate, Json, JsonObject } from "../prefect/types.ts";
 import { applyValues } from "../template/applyValues.ts";
 import { type BlockReader, resolveBlockDocumentReferences } from "../template/blocks.ts";
 import { JobConfigurationError, TemplateTypeError } from "../template/errors.ts";
+import { copyDict, pyEntries } from "../template/pyDict.ts";
 import { pyRepr, pyStr } from "../template/pyStr.ts";
 import { deepCopy, isJsonObject, pyTruthy, pyTypeName, setOwn } from "../template/pyValue.ts";
 import { resolveVariables, type VariableReader } from "../template/variables.ts";
@@ -53,7 +54,7 @@ export async function fromTemplateAndValues(
       : deepCopy(defaultEnv);
   }
 
-  for (const [key, value] of Object.entries(expandDottedKeys(values))) setOwn(variables, key, value);
+  for (const [key, value] of pyEntries(expandDottedKeys(values))) setOwn(variables, key, value);
 
   const jobEnv = variables.env;
   if (isJsonObject(baseConfig.env) && jobEnv !== undefined && pyTruthy(jobEnv)) {
@@ -71,7 +72,7 @@ export function variableDefaults(variablesSchema: JsonObject): JsonObject {
   const defaults: JsonObject = {};
   const properties = Object.hasOwn(variablesSchema, "properties") ? variablesSchema.properties : undefined;
   if (!isJsonObject(properties)) return defaults;
-  for (const [name, attrs] of Object.entries(properties)) {
+  for (const [name, attrs] of pyEntries(properties)) {
     if (isJsonObject(attrs) && Object.hasOwn(attrs, "default") && attrs.default !== null) {
       setOwn(defaults, name, deepCopy(attrs.default as Json));
     }
@@ -87,8 +88,8 @@ function dictUnion(left: JsonObject, right: Json): JsonObject {
       `unsupported operand type(s) for |: 'dict' and '${pyTypeName(right)}'`,
     );
   }
-  const out: JsonObject = { ...left };
-  for (const [key, value] of Object.entries(right)) setOwn(out, key, deepCopy(value));
+  const out: JsonObject = copyDict(left);
+  for (const [key, value] of pyEntries(right)) setOwn(out, key, deepCopy(value));
   return out;
 }
 
@@ -98,9 +99,8 @@ function dictUnion(left: JsonObject, right: Json): JsonObject {
  */
 export function expandDottedKeys(values: JsonObject): JsonObject {
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(values))
-    if (key.includes(".")) setInDict(out, key, deepCopy(value));
-  for (const [key, value] of Object.entries(values)) {
+  for (const [key, value] of pyEntries(values)) if (key.includes(".")) setInDict(out, key, deepCopy(value));
+  for (const [key, value] of pyEntries(values)) {
     if (key.includes(".")) continue;
     const existing = Object.hasOwn(out, key) ? out[key] : undefined;
     setOwn(
@@ -134,8 +134,8 @@ function setInDict(root: JsonObject, path: string, value: Json): void {
 }
 
 function deepMerge(base: JsonObject, merge: JsonObject): JsonObject {
-  const out: JsonObject = { ...base };
-  for (const [key, value] of Object.entries(merge)) {
+  const out: JsonObject = copyDict(base);
+  for (const [key, value] of pyEntries(merge)) {
     const existing = Object.hasOwn(out, key) ? out[key] : undefined;
     setOwn(
       out,
@@ -156,19 +156,21 @@ function validateBaseFields(config: JsonObject): TemplatedJobConfiguration {
     if (!isJsonObject(raw)) {
       throw new TemplateTypeError("AttributeError", `'${pyTypeName(raw)}' object has no attribute 'items'`);
     }
-    for (const [key, value] of Object.entries(raw)) setOwn(env, key, value === null ? null : pyStr(value));
+    for (const [key, value] of pyEntries(raw)) setOwn(env, key, value === null ? null : pyStr(value));
   }
   const labels: Record<string, string> = {};
   if (Object.hasOwn(config, "labels")) {
     const raw = config.labels as Json;
     if (!isJsonObject(raw)) throw new JobConfigurationError("labels: Input should be a valid dictionary");
-    for (const [key, value] of Object.entries(raw)) {
+    for (const [key, value] of pyEntries(raw)) {
       if (typeof value !== "string")
         throw new JobConfigurationError(`labels.${key}: Input should be a valid string`);
       setOwn(labels, key, value);
     }
   }
-  const out: TemplatedJobConfiguration = { ...config, command: command || null, env, labels, name };
+  // pydantic's order: the declared fields, then the type-specific keys in template order.
+  const out: TemplatedJobConfiguration = { command: command || null, env, labels, name };
+  for (const [key, value] of pyEntries(config)) if (!Object.hasOwn(out, key)) setOwn(out, key, value);
   return out;
 }
 

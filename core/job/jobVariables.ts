@@ -6,6 +6,7 @@
  */
 import type { Json, JsonObject } from "../prefect/types.ts";
 import { TemplateTypeError } from "../template/errors.ts";
+import { pyEntries } from "../template/pyDict.ts";
 import { deepCopy, isJsonObject, pyTypeName, setOwn } from "../template/pyValue.ts";
 
 /** The job variables a flow run renders with. Inputs are not modified. */
@@ -14,17 +15,18 @@ export function mergeJobVariables(
   flowRunVariables: JsonObject | null | undefined,
 ): JsonObject {
   const merged: JsonObject = deepCopy(deploymentVariables ?? {});
-  const overrides: JsonObject = { ...(flowRunVariables ?? {}) };
+  const overrides: JsonObject = flowRunVariables ?? {};
   const baseEnv = merged.env;
-  if (isJsonObject(baseEnv) && Object.hasOwn(overrides, "env")) {
+  const layerEnv = isJsonObject(baseEnv) && Object.hasOwn(overrides, "env");
+  if (layerEnv) {
     const runEnv = overrides.env as Json;
-    delete overrides.env;
     if (!isJsonObject(runEnv)) {
       // dict.update() with a non-mapping: Python fails the same way (the message differs per type).
       throw new TemplateTypeError("TypeError", `'${pyTypeName(runEnv)}' object is not a valid env mapping`);
     }
-    for (const [key, value] of Object.entries(runEnv)) setOwn(baseEnv, key, deepCopy(value));
+    for (const [key, value] of pyEntries(runEnv)) setOwn(baseEnv, key, deepCopy(value));
   }
-  for (const [key, value] of Object.entries(overrides)) setOwn(merged, key, deepCopy(value));
+  for (const [key, value] of pyEntries(overrides))
+    if (!(layerEnv && key === "env")) setOwn(merged, key, deepCopy(value));
   return merged;
 }

@@ -4,10 +4,10 @@
  * needs — the environment the container starts with, the `prefect.io/*` labels, the
  * infrastructure name and the command.
  */
-
 import type { PreparedContext } from "../ports/backend.ts";
 import type { Deployment, Flow, FlowRun, Json, JsonObject, WorkPool } from "../prefect/types.ts";
 import { applyValues, isNotSet } from "../template/applyValues.ts";
+import { copyDict, pyEntries } from "../template/pyDict.ts";
 import { pyStr } from "../template/pyStr.ts";
 import { pyTruthy, setOwn } from "../template/pyValue.ts";
 import type { JobConfiguration, TemplatedJobConfiguration } from "./types.ts";
@@ -47,9 +47,9 @@ export function prepareForFlowRun(config: TemplatedJobConfiguration, ctx: Prepar
     PREFECT__FLOW_RUN_ID: flowRun.id,
     ...attributionEnv(ctx),
   };
-  for (const [key, value] of Object.entries(config.env)) setOwn(merged, key, value);
+  for (const [key, value] of pyEntries(config.env)) setOwn(merged, key, value);
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(merged)) if (value !== null) setOwn(env, key, value);
+  for (const [key, value] of pyEntries(merged)) if (value !== null) setOwn(env, key, value);
 
   const labels: Record<string, string> = {
     "prefect.io/flow-run-id": flowRun.id,
@@ -66,15 +66,13 @@ export function prepareForFlowRun(config: TemplatedJobConfiguration, ctx: Prepar
     if (deployment.updated != null)
       labels["prefect.io/deployment-updated"] = utcIsoformat(deployment.updated);
   }
-  for (const [key, value] of Object.entries(config.labels)) setOwn(labels, key, value);
+  for (const [key, value] of pyEntries(config.labels)) setOwn(labels, key, value);
 
-  const prepared: JobConfiguration = {
-    ...config,
-    env,
-    labels,
-    name: renderName(config.name, ctx),
-    command: config.command || FLOW_RUN_COMMAND,
-  };
+  const prepared = copyDict<Json | undefined>(config) as JobConfiguration; // keeps the config's key order
+  prepared.env = env;
+  prepared.labels = labels;
+  prepared.name = renderName(config.name, ctx);
+  prepared.command = config.command || FLOW_RUN_COMMAND;
   return ctx.adapt ? ctx.adapt(prepared, { rendered: config, env: ctx.env ?? {} }) : prepared;
 }
 

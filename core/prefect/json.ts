@@ -1,12 +1,14 @@
 /**
  * @module
- * The write side of `core/template/pyFloat.ts#parseJson`: request bodies are serialised so that a
- * {@link PyFloat} read from Prefect goes back as a float (`1.0`, not `1`). Without this, reading a
- * base job template and PATCHing it back would silently turn Python floats into ints, and
- * templating would then print `1` where Prefect prints `1.0`.
+ * The write side of `core/template/pyFloat.ts#parseJson`: request bodies are serialised so that
+ * what was read from Prefect goes back as Python had it — a {@link PyFloat} as a float (`1.0`, not
+ * `1`), a big int (`PyInt`) with all its digits, a dict with integer-like keys in its own key
+ * order. Without this, reading a base job template and PATCHing it back would silently turn
+ * floats into ints, round big ints and reorder `{"8080": …, "443": …}`.
  */
-import { stringify } from "lossless-json";
+import { pyKeys, setOwn } from "../template/pyDict.ts";
 import { isPyFloat } from "../template/pyFloat.ts";
+import { isPyInt } from "../template/pyInt.ts";
 import type { Json, PyFloatLike } from "./types.ts";
 
 /** Python's float repr for finite values: always with a `.` or an exponent. */
@@ -17,22 +19,50 @@ function pyFloatText(value: PyFloatLike): string {
   return /[.eE]/.test(text) ? text : `${text}.0`;
 }
 
-const PY_FLOAT_STRINGIFIER = {
-  test: (value: unknown) => isPyFloat(value) && Number.isFinite(value.value),
-  stringify: (value: unknown) => pyFloatText(value as PyFloatLike),
-};
-
-/** `JSON.stringify` that writes PyFloats as JSON floats (`1.0`). `undefined` properties are dropped. */
+/**
+ * `JSON.stringify` (compact) that writes PyFloats as JSON floats (`1.0`), big ints and bigints as
+ * their digits, and dicts in their Python key order. `undefined` properties are dropped.
+ */
 export function stringifyJson(value: unknown): string {
-  return stringify(value, undefined, undefined, [PY_FLOAT_STRINGIFIER]) ?? "null";
+  return write(value) ?? "null";
 }
 
-/** Deep copy of a parsed JSON value. PyFloats are immutable and shared, so they keep their class. */
+function write(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return JSON.stringify(value);
+    case "number":
+      return Number.isFinite(value) ? String(value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      return value.toString();
+    case "object":
+      break;
+    default:
+      return undefined; // undefined, functions, symbols
+  }
+  if (value === null) return "null";
+  if (isPyFloat(value)) return Number.isFinite(value.value) ? pyFloatText(value) : "null";
+  if (isPyInt(value)) return value.value.toString();
+  if (Array.isArray(value)) return `[${value.map((item) => write(item) ?? "null").join(",")}]`;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === "function") return write(toJSON.call(value));
+  const parts: string[] = [];
+  for (const key of pyKeys(value)) {
+    const text = write((value as Record<string, unknown>)[key]);
+    if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`);
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/** Deep copy of a parsed JSON value in the same key order. PyFloats and PyInts are immutable and shared. */
 export function cloneJson<T extends Json>(value: T): T {
   if (Array.isArray(value)) return value.map((item) => cloneJson(item)) as T;
-  if (typeof value === "object" && value !== null && !isPyFloat(value)) {
+  if (typeof value === "object" && value !== null && !isPyFloat(value) && !isPyInt(value)) {
     const out: Record<string, Json> = {};
-    for (const [key, item] of Object.entries(value as Record<string, Json>)) out[key] = cloneJson(item);
+    for (const key of pyKeys(value))
+      setOwn(out, key, cloneJson((value as Record<string, Json>)[key] as Json));
     return out as T;
   }
   return value;

@@ -5,8 +5,20 @@
  * unknown keys (the server answers 422).
  */
 
-/** A JSON value as it arrives from Prefect. Floats are kept as {@link PyFloat} so `1.0` stays `1.0`. */
-export type Json = null | boolean | number | string | PyFloatLike | Json[] | { [key: string]: Json };
+/**
+ * A JSON value as it arrives from Prefect. Floats are kept as {@link PyFloatLike} so `1.0` stays
+ * `1.0`; integers beyond 2^53 as {@link PyIntLike} so they stay exact. Objects whose keys look like
+ * integers carry their source key order (see `core/template/pyDict.ts`).
+ */
+export type Json =
+  | null
+  | boolean
+  | number
+  | string
+  | PyFloatLike
+  | PyIntLike
+  | Json[]
+  | { [key: string]: Json };
 
 /** Structural type of `core/template/pyFloat.ts#PyFloat` (kept here so types stay dependency-free). */
 export interface PyFloatLike {
@@ -14,6 +26,13 @@ export interface PyFloatLike {
   readonly value: number;
   valueOf(): number;
   toJSON(): number;
+}
+
+/** Structural type of `core/template/pyInt.ts#PyInt`: an integer that is not a safe JS integer. */
+export interface PyIntLike {
+  readonly pyInt: true;
+  readonly value: bigint;
+  toJSON(): string;
 }
 
 export type JsonObject = { [key: string]: Json };

@@ -8,17 +8,17 @@
  *   placeholder by the injected environment; a missing one becomes `""` (or stays, when
  *   `removeNotset` is false). Block and variable placeholders are left for later passes, and
  *   substituted text is never scanned again.
- * - Dicts and lists are rendered item by item; a NotSet item is dropped when `removeNotset`,
- *   otherwise the original item is kept.
+ * - Dicts and lists are rendered item by item (dicts keep their key order); a NotSet item is
+ *   dropped when `removeNotset`, otherwise the original item is kept.
  */
 import type { Json } from "../prefect/types.ts";
 import { TemplateValueError } from "./errors.ts";
 import { getFromDict } from "./lookup.ts";
 import { isNotSet, NotSet, type NotSetType, type Template } from "./notSet.ts";
 import { ENV_VAR_PREFIX, placeholderRegex, placeholdersOfString } from "./placeholders.ts";
-import { isPyFloat } from "./pyFloat.ts";
+import { pyEntries } from "./pyDict.ts";
 import { pyStr } from "./pyStr.ts";
-import { setOwn } from "./pyValue.ts";
+import { isPyNumber, setOwn } from "./pyValue.ts";
 
 export { isNotSet, NotSet, type NotSetType, type Template };
 
@@ -67,7 +67,7 @@ export function applyValues(
   const render = (node: Template): Template => {
     if (node === null || isNotSet(node) || typeof node === "number" || typeof node === "boolean") return node;
     if (typeof node === "string") return renderString(node);
-    if (isPyFloat(node)) return node;
+    if (isPyNumber(node)) return node;
     if (Array.isArray(node)) {
       const out: Template[] = [];
       for (const item of node) {
@@ -79,7 +79,7 @@ export function applyValues(
     }
     if (typeof node === "object") {
       const out: { [key: string]: Template } = {};
-      for (const [key, item] of Object.entries(node)) {
+      for (const [key, item] of pyEntries(node)) {
         const rendered = render(item);
         if (!isNotSet(rendered)) setOwn(out, key, rendered);
         else if (!removeNotset) setOwn(out, key, item);

@@ -3,7 +3,7 @@
  * Prefect's `NotSet` sentinel: "this placeholder had no value". A whole-string placeholder with no
  * value renders to NotSet, and a dict key or list item that renders to NotSet is dropped.
  */
-import type { PyFloatLike } from "../prefect/types.ts";
+import type { PyFloatLike, PyIntLike } from "../prefect/types.ts";
 
 /** The sentinel itself. Compare with `===` or {@link isNotSet}. */
 export const NotSet: unique symbol = Symbol.for("pushpool.template.NotSet");
@@ -21,6 +21,7 @@ export type Template =
   | number
   | string
   | PyFloatLike
+  | PyIntLike
   | NotSetType
   | Template[]
   | { [key: string]: Template };

@@ -6,7 +6,7 @@
  * U+FEFF).
  */
 import { TemplateValueError } from "./errors.ts";
-import { isPyFloat } from "./pyFloat.ts";
+import { isPyNumber } from "./pyValue.ts";
 
 /** Python's `\s` for `str` patterns. */
 const PY_SPACE =
@@ -61,7 +61,8 @@ export function placeholdersOfString(text: string): Placeholder[] {
 export function findPlaceholders(template: unknown): Placeholder[] {
   const found = new Map<string, Placeholder>();
   const visit = (value: unknown): void => {
-    if (value === null || typeof value === "number" || typeof value === "boolean" || isPyFloat(value)) return;
+    if (value === null || typeof value === "number" || typeof value === "boolean" || isPyNumber(value))
+      return;
     if (typeof value === "string") {
       for (const p of placeholdersOfString(value)) if (!found.has(p.fullMatch)) found.set(p.fullMatch, p);
     } else if (Array.isArray(value)) {

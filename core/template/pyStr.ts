@@ -6,22 +6,28 @@
  * for every character assigned in Unicode 14 (Python 3.11).
  */
 import type { Json } from "../prefect/types.ts";
+import { pyKeys } from "./pyDict.ts";
 import { isPyFloat } from "./pyFloat.ts";
+import { isPyInt } from "./pyInt.ts";
 
 /** Python `str(value)`: strings as themselves, everything else as {@link pyRepr}. */
 export function pyStr(value: Json): string {
   return typeof value === "string" ? value : pyRepr(value);
 }
 
-/** Python `repr(value)`: `None`, `True`, `1`, `1.0`, `'s'`, `[1, 'a']`, `{'k': 'v'}`. */
+/**
+ * Python `repr(value)`: `None`, `True`, `1`, `1.0`, `'s'`, `[1, 'a']`, `{'k': 'v'}`. Big ints print
+ * all their digits; dicts print in their Python key order.
+ */
 export function pyRepr(value: Json): string {
   if (value === null) return "None";
   if (typeof value === "boolean") return value ? "True" : "False";
   if (typeof value === "number") return Number.isInteger(value) ? pyIntRepr(value) : pyFloatRepr(value);
   if (typeof value === "string") return pyStrRepr(value);
   if (isPyFloat(value)) return pyFloatRepr(value.value);
+  if (isPyInt(value)) return value.value.toString();
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
-  const items = Object.entries(value).map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v)}`);
+  const items = pyKeys(value).map((k) => `${pyStrRepr(k)}: ${pyRepr(value[k] as Json)}`);
   return `{${items.join(", ")}}`;
 }
 

@@ -1,10 +1,11 @@
 import type { Json, JsonObject } from "../prefect/types.ts";
+import { pyEntries } from "./pyDict.ts";
 import { isJsonObject, setOwn } from "./pyValue.ts";
 
 /**
  * Rebuilds a template depth-first, in order: strings go through `onString`; an object for which
  * `onObject` returns a value is replaced by it whole (a block `$ref`); other values are kept.
- * The shared walk of the block and variable resolvers.
+ * Dicts keep their key order. The shared walk of the block and variable resolvers.
  */
 export async function mapTemplate(
   node: Json,
@@ -21,7 +22,6 @@ export async function mapTemplate(
   const replaced = onObject ? await onObject(node) : undefined;
   if (replaced !== undefined) return replaced;
   const out: JsonObject = {};
-  for (const [key, item] of Object.entries(node))
-    setOwn(out, key, await mapTemplate(item, onString, onObject));
+  for (const [key, item] of pyEntries(node)) setOwn(out, key, await mapTemplate(item, onString, onObject));
   return out;
 }

@@ -1,15 +1,20 @@
 /**
  * Runs Prefect's own templating code (test/peers/py/prefect_oracle.py in the pinned .venv) on a batch
  * of cases in ONE Python process, and converts values to and from the oracle's tagged JSON, where
- * floats travel as `{"$pyfloat": repr}` so `1.0` and `1` stay apart.
+ * floats travel as `{"$pyfloat": repr}` so `1.0` and `1` stay apart, integers beyond 2^53 as
+ * `{"$int": digits}` so they stay exact, and dicts with an integer-like key as
+ * `{"$dict": [[key, value], ...]}` so their order survives `JSON.parse` (and is compared).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringifyJson } from "../../core/prefect/json.ts";
 import type { BlockDocument, Json, JsonObject } from "../../core/prefect/types.ts";
 import { isNotSet, NotSet, type Template } from "../../core/template/notSet.ts";
-import { isPyFloat, PyFloat } from "../../core/template/pyFloat.ts";
+import { dictFromEntries, isIntLikeKey, pyKeys, setOwn } from "../../core/template/pyDict.ts";
+import { isPyFloat, PyFloat, parseJson } from "../../core/template/pyFloat.ts";
+import { isPyInt, pyIntOf } from "../../core/template/pyInt.ts";
 import { pyFloatRepr } from "../../core/template/pyStr.ts";
 import { REPO_ROOT, VENV_BIN } from "./prefectServer.ts";
 
@@ -46,31 +51,69 @@ export function runOracle(cases: unknown[]): OracleOutput {
   return JSON.parse(proc.stdout) as OracleOutput;
 }
 
-/** Our value → tagged JSON (PyFloat and non-integral numbers as Python float reprs). */
+/**
+ * Our value → tagged JSON (PyFloat and non-integral numbers as Python float reprs, unsafe integers
+ * as `$int`, dicts in their Python key order, as `$dict` when a key is integer-like).
+ */
 export function encode(value: Template | undefined): Tagged {
   if (value === undefined) return { $undefined: true };
   if (isNotSet(value)) return { $notset: true };
   if (value === null || typeof value === "boolean" || typeof value === "string") return value;
-  if (typeof value === "number") return Number.isInteger(value) ? value : { $pyfloat: pyFloatRepr(value) };
+  if (typeof value === "number") {
+    if (!Number.isInteger(value)) return { $pyfloat: pyFloatRepr(value) };
+    return Number.isSafeInteger(value) ? value : { $int: BigInt(value).toString() };
+  }
   if (isPyFloat(value)) return { $pyfloat: pyFloatRepr(value.value) };
+  if (isPyInt(value)) return { $int: value.value.toString() };
   if (Array.isArray(value)) return value.map(encode);
+  const keys = pyKeys(value);
+  const item = (k: string) => encode(value[k] as Template);
+  if (keys.some(isIntLikeKey)) return { $dict: keys.map((k) => [k, item(k)]) };
   const out: { [key: string]: Tagged } = {};
-  for (const [k, v] of Object.entries(value)) out[k] = encode(v as Template);
+  for (const k of keys) setOwn(out, k, item(k));
   return out;
 }
 
-/** Tagged JSON → our value (`{"$pyfloat": r}` → PyFloat, `{"$notset": true}` → NotSet). */
+/**
+ * Tagged JSON → our value (`$pyfloat` → PyFloat, `$int` → PyInt or a safe number, `$dict` → a dict
+ * in that key order, `$notset` → NotSet).
+ */
 export function decode(value: Tagged): Template {
   if (Array.isArray(value)) return value.map(decode);
   if (value !== null && typeof value === "object") {
     const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === "$pyfloat") return new PyFloat(parsePyFloat(String(value.$pyfloat)));
-    if (keys.length === 1 && keys[0] === "$notset") return NotSet;
+    const tag = keys.length === 1 ? keys[0] : undefined;
+    if (tag === "$pyfloat") return new PyFloat(parsePyFloat(String(value.$pyfloat)));
+    if (tag === "$notset") return NotSet;
+    if (tag === "$int") return pyIntOf(BigInt(String(value.$int)));
+    if (tag === "$dict") {
+      const entries = value.$dict as Array<[string, Tagged]>;
+      return dictFromEntries(entries.map(([k, v]): [string, Template] => [k, decode(v)]));
+    }
     const out: { [key: string]: Template } = {};
-    for (const [k, v] of Object.entries(value)) out[k] = decode(v);
+    for (const k of keys) setOwn(out, k, decode(value[k] as Tagged));
     return out;
   }
   return value;
+}
+
+/**
+ * A value as pushpool gets it from Prefect: as JSON text, read back with parseJson. Values no
+ * response can hold (NotSet, and `nan`/`inf`, which the server writes as null) are returned as
+ * they are, so both sides get the same input.
+ */
+export function viaWire<T extends Template>(value: T): T {
+  return wireSafe(value) ? (parseJson(stringifyJson(value)) as T) : value;
+}
+
+function wireSafe(value: Template): boolean {
+  if (isNotSet(value)) return false;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (isPyFloat(value)) return Number.isFinite(value.value);
+  if (Array.isArray(value)) return value.every(wireSafe);
+  if (value !== null && typeof value === "object" && !isPyInt(value))
+    return Object.values(value).every(wireSafe);
+  return true;
 }
 
 function parsePyFloat(repr: string): number {
@@ -90,7 +133,7 @@ export function fakeApi(c: {
   const doc = (data: JsonObject): BlockDocument => ({
     id: "x",
     name: "x",
-    data: decode(encode(data)) as JsonObject,
+    data: viaWire(decode(encode(data)) as JsonObject),
   });
   return {
     counts,
@@ -108,7 +151,7 @@ export function fakeApi(c: {
       async readVariable(name: string) {
         counts.reads += 1;
         return c.variables && Object.hasOwn(c.variables, name)
-          ? (decode(encode(c.variables[name])) as Json)
+          ? viaWire(decode(encode(c.variables[name])) as Json)
           : undefined;
       },
     },

@@ -1,91 +1,16 @@
 /**
  * Differential test: pushpool's templating against Prefect's own Python functions (the pinned
- * .venv), on the contract's vectors plus fast-check-generated cases (fixed seed). All cases run in
- * ONE Python process; results must be identical (floats compared by repr), or the errors must have
- * the same class and message (pydantic `ValidationError`s: same class; the text is pydantic's).
+ * .venv), on the contract's vectors, hand-written exactness cases (ints beyond 2^53, dicts with
+ * integer-like keys) plus fast-check-generated cases (fixed seed). All cases run in ONE Python
+ * process; results must be identical (floats compared by repr, big ints by digits, key order of
+ * dicts with integer-like keys), or the errors must have the same class and message (pydantic
+ * `ValidationError`s: same class; the text is pydantic's).
  */
 import { isDeepStrictEqual } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fromTemplateAndValues } from "../../core/job/fromTemplate.ts";
-import type { BaseJobTemplate, Json, JsonObject } from "../../core/prefect/types.ts";
-import { applyValues } from "../../core/template/applyValues.ts";
-import { resolveBlockDocumentReferences } from "../../core/template/blocks.ts";
-import { TemplateError } from "../../core/template/errors.ts";
-import type { Template } from "../../core/template/notSet.ts";
-import { findPlaceholders } from "../../core/template/placeholders.ts";
-import { resolveVariables } from "../../core/template/variables.ts";
-import { decode, encode, fakeApi, type OracleOutput, runOracle, type Tagged } from "./pyOracle.ts";
-import { type Case, cases } from "./templatingCases.ts";
-
-// ---------------------------------------------------------------------------------------------
-// Running ours and comparing
-// ---------------------------------------------------------------------------------------------
-
-type Outcome = { ok: Tagged } | { error: { class: string; message: string } };
-
-async function ours(c: Case): Promise<Outcome> {
-  const { api, counts } = fakeApi(c as never);
-  const template = decode(c.template as Tagged);
-  try {
-    switch (c.op) {
-      case "find":
-        return {
-          ok: findPlaceholders(template)
-            .map((p) => [p.fullMatch, p.name, p.type])
-            .sort(byJson) as Tagged,
-        };
-      case "apply": {
-        const values = decode(c.values as Tagged) as JsonObject;
-        const opts = {
-          removeNotset: c.removeNotset as boolean | undefined,
-          skipPrefixes: c.skipPrefixes as string[] | undefined,
-          env: c.env as Record<string, string>,
-        };
-        return { ok: encode(applyValues(template, values, opts)) };
-      }
-      case "blocks": {
-        const value = await resolveBlockDocumentReferences(template as Json, api);
-        return { ok: { value: encode(value), reads: counts.reads } };
-      }
-      case "variables": {
-        const value = await resolveVariables(template as Json, api);
-        return { ok: { value: encode(value), reads: counts.reads } };
-      }
-      case "fromTemplate": {
-        const base = decode(c.baseJobTemplate as Tagged) as BaseJobTemplate;
-        const config = await fromTemplateAndValues(base, decode(c.values as Tagged) as JsonObject, {
-          api,
-          env: c.env as Record<string, string>,
-        });
-        return { ok: encode(config as Template) };
-      }
-    }
-  } catch (error) {
-    if (error instanceof TemplateError)
-      return { error: { class: error.pythonClass, message: error.message } };
-    throw error;
-  }
-}
-
-function byJson(a: unknown, b: unknown): number {
-  const x = JSON.stringify(a);
-  const y = JSON.stringify(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** Python sorts find results by code point, JS by UTF-16 unit: compare them as sets. */
-function normalize(c: Case, outcome: Outcome): Outcome {
-  if (c.op === "find" && "ok" in outcome && Array.isArray(outcome.ok))
-    return { ok: [...outcome.ok].sort(byJson) };
-  return outcome;
-}
-
-/** pydantic's messages are its own; for its ValidationError only the class must match. */
-function comparable(outcome: Outcome): unknown {
-  if ("error" in outcome && outcome.error.class === "ValidationError")
-    return { error: { class: "ValidationError" } };
-  return outcome;
-}
+import { type OracleOutput, runOracle } from "./pyOracle.ts";
+import { cases } from "./templatingCases.ts";
+import { comparable, type Outcome, ours } from "./templatingRun.ts";
 
 let oracle: OracleOutput;
 let elapsedMs = 0;
@@ -103,16 +28,16 @@ describe("templating vs Prefect (differential)", () => {
     expect(elapsedMs).toBeLessThan(20_000);
   });
 
-  for (const op of ["find", "apply", "blocks", "variables", "fromTemplate"] as const) {
+  for (const op of ["find", "apply", "blocks", "variables", "fromTemplate", "render"] as const) {
     it(`${op}: identical results or errors`, async () => {
       const mismatches: unknown[] = [];
       let count = 0;
       for (const [i, c] of cases.entries()) {
         if (c.op !== op) continue;
         count += 1;
-        const theirs = normalize(c, oracle.results[i] as Outcome);
-        const mine = await ours(c);
-        if (!isDeepStrictEqual(comparable(mine), comparable(theirs))) {
+        const theirs = oracle.results[i] as Outcome;
+        const mine = await ours(c, oracle.meta);
+        if (!isDeepStrictEqual(comparable(c, mine), comparable(c, theirs))) {
           mismatches.push(JSON.stringify({ label: c.label, case: c, ours: mine, prefect: theirs }));
         }
       }
@@ -120,6 +45,17 @@ describe("templating vs Prefect (differential)", () => {
       expect(mismatches.slice(0, 5)).toEqual([]);
     });
   }
+
+  it("the exactness cases reach big ints and integer-like-key dicts on Prefect's side", () => {
+    const exact = cases.flatMap((c, i) => (c.label.startsWith("exact ") ? [oracle.results[i]] : []));
+    const text = JSON.stringify(exact);
+    expect(exact.length).toBeGreaterThanOrEqual(55);
+    expect(exact.filter((r) => r && "ok" in r).length).toBeGreaterThanOrEqual(exact.length - 4);
+    expect(text).toContain('{"$int":"9007199254740993"}');
+    expect(text).toContain('"id=9223372036854775808"');
+    expect(text).toContain('{"$dict":[["8080","web"],["443","tls"]]}');
+    expect(text).toContain("p={'8080': 'web', '443': 'tls'}");
+  });
 
   it("some generated cases exercise errors and NotSet (the generators are not trivial)", () => {
     const classes = new Set(oracle.results.flatMap((r) => ("error" in r ? [r.error.class] : [])));

@@ -7,6 +7,7 @@ import type { Json, JsonObject } from "../../core/prefect/types.ts";
 import { NotSet, type Template } from "../../core/template/notSet.ts";
 import { PyFloat } from "../../core/template/pyFloat.ts";
 import { encode } from "./pyOracle.ts";
+import { exactCases } from "./templatingExactCases.ts";
 
 const SEED = 20_260_821;
 const f = (n: number) => new PyFloat(n);
@@ -206,7 +207,7 @@ const sample = <T>(arb: fc.Arbitrary<T>, n: number, salt: number): T[] =>
 // ---------------------------------------------------------------------------------------------
 
 export interface Case {
-  op: "find" | "apply" | "blocks" | "variables" | "fromTemplate";
+  op: "find" | "apply" | "blocks" | "variables" | "fromTemplate" | "render";
   label: string;
   [key: string]: unknown;
 }
@@ -630,3 +631,6 @@ sample(fc.tuple(jobConfigArb, defaultsArb, jobValuesArb), 80, 6).forEach(([jc, d
   }
   fromTemplate(`gen fromTemplate #${i}`, baseTemplate(jc as JsonObject, properties), values);
 });
+
+// Exactness (issue #10): big ints and integer-like keys, hand-written.
+for (const c of exactCases()) cases.push(c as Case);

@@ -9,7 +9,7 @@ import type { PreparedContext } from "../../ports/backend.ts";
 import type { Json } from "../../prefect/types.ts";
 import { laxBool } from "../../shared/fields.ts";
 import { JobConfigurationError } from "../../template/errors.ts";
-import { setOwn } from "../../template/pyValue.ts";
+import { copyDict, pyEntries, setOwn } from "../../template/pyDict.ts";
 
 /** pydantic's lax `bool` for `stream_output` (absent → true). */
 export function coerceStreamOutput(value: Json | undefined): boolean {
@@ -56,13 +56,13 @@ export function adaptProcessPrepared(
   ctx: PreparedContext,
   pythonExecutable: string,
 ): JobConfiguration {
-  const inherited: Record<string, string> = {};
-  for (const [key, value] of Object.entries(ctx.env)) if (value !== undefined) setOwn(inherited, key, value);
-  return {
-    ...prepared,
-    env: { ...inherited, ...prepared.env },
-    stream_output: coerceStreamOutput(ctx.rendered.stream_output),
-    working_dir: coerceWorkingDir(ctx.rendered.working_dir),
-    command: ctx.rendered.command ?? processEngineCommand(pythonExecutable),
-  };
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(ctx.env)) if (value !== undefined) setOwn(env, key, value);
+  for (const [key, value] of pyEntries(prepared.env)) setOwn(env, key, value);
+  const adapted = copyDict<Json | undefined>(prepared) as JobConfiguration; // keeps the key order
+  adapted.env = env;
+  adapted.stream_output = coerceStreamOutput(ctx.rendered.stream_output);
+  adapted.working_dir = coerceWorkingDir(ctx.rendered.working_dir);
+  adapted.command = ctx.rendered.command ?? processEngineCommand(pythonExecutable);
+  return adapted;
 }

@@ -2,7 +2,10 @@
 
 Reads ``{"cases": [...]}`` on stdin and prints ``{"meta": {...}, "results": [...]}`` on stdout.
 Values use a tagged JSON encoding so Python floats survive the trip: ``{"$pyfloat": "1.0"}`` is a
-float, ``{"$notset": true}`` is Prefect's NotSet and ``{"$tuple": [...]}`` a tuple. Every result is
+float, ``{"$int": "9007199254740993"}`` an int beyond 2^53 (JavaScript's JSON.parse would round
+it), ``{"$dict": [[key, value], ...]}`` a dict with an integer-like key (JavaScript would list
+such keys first), ``{"$notset": true}`` is Prefect's NotSet and ``{"$tuple": [...]}`` a tuple.
+Every result is
 either ``{"ok": value, ...}`` or ``{"error": {"class": name, "message": str(exc)}}``.
 
 Block documents, variables and flows are served by a small in-memory fake of PrefectClient, which
@@ -40,10 +43,22 @@ class ExtraAllowedJobConfiguration(BaseJobConfiguration):
     model_config = ConfigDict(extra="allow")
 
 
+SAFE_INT = 2**53 - 1
+
+
+def int_like(key):
+    """A key JavaScript would enumerate before the others (a canonical non-negative integer)."""
+    return key.isascii() and key.isdigit() and (key == "0" or not key.startswith("0"))
+
+
 def decode(v):
     if isinstance(v, dict):
         if set(v) == {"$pyfloat"}:
             return float(v["$pyfloat"])
+        if set(v) == {"$int"}:
+            return int(v["$int"])
+        if set(v) == {"$dict"}:
+            return {k: decode(x) for k, x in v["$dict"]}
         if set(v) == {"$notset"}:
             return NotSet
         if set(v) == {"$tuple"}:
@@ -57,11 +72,15 @@ def decode(v):
 def encode(v):
     if v is NotSet:
         return {"$notset": True}
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > SAFE_INT:
+        return {"$int": str(v)}
     if v is None or isinstance(v, (bool, int, str)):
         return v
     if isinstance(v, float):
         return {"$pyfloat": repr(v)}
     if isinstance(v, dict):
+        if any(int_like(str(k)) for k in v):
+            return {"$dict": [[str(k), encode(x)] for k, x in v.items()]}
         return {str(k): encode(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [encode(x) for x in v]
