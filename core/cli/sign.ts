@@ -3,6 +3,7 @@
  * Builds the signed HTTP request that `pushpool trigger` (or any CI script) sends to the webhook.
  */
 
+import { stringifyJson } from "../prefect/json.ts";
 import { formatIssues } from "../runtime/messages.ts";
 import { ValidationError } from "../shared/errors.ts";
 import { MAX_BODY_BYTES, WEBHOOK_PATH, WebhookBody } from "../webhook/handler.ts";
@@ -45,7 +46,7 @@ export interface SignedRequest {
 export function buildSignedRequest(input: SignRequestInput): SignedRequest {
   const parsed = WebhookBody.safeParse(input.body);
   if (!parsed.success) throw new ValidationError(`invalid trigger body: ${formatIssues(parsed.error)}`);
-  const body = JSON.stringify(input.body);
+  const body = stringifyJson(input.body);
   const size = Buffer.byteLength(body, "utf8");
   if (size > MAX_BODY_BYTES) {
     throw new ValidationError(`trigger body is ${size} bytes; the webhook accepts at most ${MAX_BODY_BYTES}`);

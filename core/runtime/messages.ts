@@ -3,8 +3,10 @@
  * Queue payloads, versioned and validated at the edge (zod). A message that does not parse is a
  * permanent failure: it is reported with the reason and never retried.
  */
+
 import { z } from "zod";
 import { ValidationError } from "../shared/errors.ts";
+import { parseJson } from "../template/pyFloat.ts";
 
 const uuid = z.uuid();
 const source = z.string().min(1).max(200);
@@ -50,7 +52,7 @@ export type QueueMessage = z.infer<typeof QueueMessage>;
 export function parseQueueMessage(body: string): QueueMessage {
   let raw: unknown;
   try {
-    raw = JSON.parse(body);
+    raw = parseJson(body);
   } catch (e) {
     throw new ValidationError(`message body is not JSON: ${(e as Error).message}`);
   }

@@ -10,9 +10,9 @@
  * job-variable overrides (403). Logs carry the key id, deployment, status and reason — never the
  * secret, the signature header or the body.
  */
-import { z } from "zod";
+
 import { type Logger, silentLogger } from "../ports/logger.ts";
-import { DeploymentRef, formatIssues, TriggerMessage } from "../runtime/messages.ts";
+import { formatIssues, TriggerMessage } from "../runtime/messages.ts";
 import {
   describeError,
   PrefectApiError,
@@ -20,6 +20,13 @@ import {
   ValidationError,
   WebhookError,
 } from "../shared/errors.ts";
+import {
+  checkContentType,
+  forbiddenJobVariables,
+  MAX_BODY_BYTES,
+  parseBody,
+  WebhookRejection,
+} from "./body.ts";
 import type { WebhookKey } from "./config.ts";
 import {
   KEY_ID_HEADER,
@@ -31,19 +38,6 @@ import {
 
 /** The only route the webhook serves. */
 export const WEBHOOK_PATH = "/trigger";
-/** Largest accepted body, in bytes (256 KiB). */
-export const MAX_BODY_BYTES = 256 * 1024;
-
-/** What a caller POSTs to `/trigger`. */
-export const WebhookBody = z.strictObject({
-  deployment: DeploymentRef,
-  parameters: z.record(z.string(), z.unknown()).optional(),
-  jobVariables: z.record(z.string(), z.unknown()).optional(),
-  idempotencyKey: z.string().min(1).max(500).optional(),
-  scheduledTime: z.iso.datetime({ offset: true }).optional(),
-});
-export type WebhookBody = z.infer<typeof WebhookBody>;
-
 /** A runtime-neutral HTTP request. Header names are lower-case. */
 export interface WebhookRequest {
   method: string;
@@ -72,17 +66,6 @@ export interface WebhookDeps {
   now: Date;
   trigger: TriggerFn;
   logger?: Logger;
-}
-
-/** A rejected request: HTTP status, stable error code, human message. */
-export class WebhookRejection extends WebhookError {
-  constructor(
-    status: WebhookError["status"],
-    readonly code: string,
-    message: string,
-  ) {
-    super(status, message);
-  }
 }
 
 /**
@@ -203,56 +186,6 @@ function authenticate(
   return { key, fingerprint: signatureFingerprint(result.signature) };
 }
 
-function checkContentType(value: string | undefined): void {
-  const [type = "", ...params] = (value ?? "").split(";").map((s) => s.trim().toLowerCase());
-  const isJson = type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
-  const charset = params
-    .find((p) => p.startsWith("charset="))
-    ?.slice(8)
-    .replace(/"/g, "");
-  if (!isJson || (charset !== undefined && charset !== "utf-8" && charset !== "utf8")) {
-    throw new WebhookRejection(
-      415,
-      "unsupported_media_type",
-      `Content-Type must be application/json (UTF-8), got ${value ? `'${value.slice(0, 100)}'` : "none"}`,
-    );
-  }
-}
-
-function parseBody(raw: Uint8Array | string): WebhookBody {
-  let text: string;
-  let data: unknown;
-  try {
-    text = typeof raw === "string" ? raw : new TextDecoder("utf-8", { fatal: true }).decode(raw);
-  } catch {
-    throw new WebhookRejection(400, "invalid_json", "body is not valid UTF-8");
-  }
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new WebhookRejection(400, "invalid_json", `body is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = WebhookBody.safeParse(data);
-  if (!parsed.success) throw new WebhookRejection(422, "invalid_body", formatIssues(parsed.error));
-  return parsed.data;
-}
-
-/**
- * The top-level job variables a caller tries to override that the key does not allow. Dotted keys
- * count as their first segment: `env.FOO` overrides `env`. Sorted, deduplicated, names shortened.
- */
-export function forbiddenJobVariables(
-  jobVariables: Record<string, unknown> | undefined,
-  allowed: readonly string[],
-): string[] {
-  const out = new Set<string>();
-  for (const name of Object.keys(jobVariables ?? {})) {
-    const top = name.split(".")[0] ?? "";
-    if (!allowed.includes(top)) out.add(JSON.stringify(top.slice(0, 64)));
-  }
-  return [...out].sort().slice(0, 20);
-}
-
 const STATUS_CODES: Partial<Record<number, string>> = {
   401: "unauthorized",
   403: "forbidden",
@@ -309,3 +242,5 @@ function json(status: number, payload: unknown, extra: Record<string, string> = 
     body: JSON.stringify(payload),
   };
 }
+
+export { forbiddenJobVariables, MAX_BODY_BYTES, WebhookBody, WebhookRejection } from "./body.ts";

@@ -3,8 +3,10 @@
  * The dispatch queue on SQS. `delaySeconds` is rounded down and capped at SQS's maximum (900 s);
  * a message that arrives early is re-queued by core dispatch itself (`notBefore`).
  */
+
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { Queue } from "../../core/ports/queue.ts";
+import { stringifyJson } from "../../core/prefect/json.ts";
 import type { QueueMessage } from "../../core/runtime/messages.ts";
 
 /** SQS's largest DelaySeconds. */
@@ -28,7 +30,7 @@ export class SqsQueue implements Queue {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: stringifyJson(message),
         DelaySeconds: sqsDelaySeconds(options?.delaySeconds),
         MessageAttributes: {
           kind: { DataType: "String", StringValue: message.kind },

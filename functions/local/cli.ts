@@ -2,10 +2,12 @@
  * @module
  * `pushpool` — local stack, CI trigger, render, demo.
  */
+
 import { parseArgs } from "node:util";
 import { buildSignedRequest } from "../../core/cli/sign.ts";
 import { loadConfig } from "../../core/runtime/config.ts";
 import { describeError, PushpoolError, ValidationError } from "../../core/shared/errors.ts";
+import { parseJson } from "../../core/template/pyFloat.ts";
 import { parseWebhookConfig } from "../../core/webhook/config.ts";
 import { consoleLogger } from "./logger.ts";
 import { renderForFlowRun } from "./render.ts";
@@ -179,7 +181,7 @@ function keyValues(pairs: string[], flag: string): Record<string, unknown> {
     const raw = pair.slice(eq + 1);
     let value: unknown = raw;
     try {
-      value = JSON.parse(raw);
+      value = parseJson(raw);
     } catch {}
     result[pair.slice(0, eq)] = value;
   }

@@ -7,6 +7,7 @@
 
 import type { Logger } from "../../core/ports/logger.ts";
 import type { Queue } from "../../core/ports/queue.ts";
+import { stringifyJson } from "../../core/prefect/json.ts";
 import type { QueueMessage } from "../../core/runtime/messages.ts";
 import { describeError } from "../../core/shared/errors.ts";
 
@@ -45,7 +46,7 @@ export class LocalQueue implements Queue {
   async send(message: QueueMessage, options?: { delaySeconds?: number }): Promise<void> {
     if (this.closed) throw new Error("queue is closed");
     this.stats.sent++;
-    this.later(JSON.stringify(message), 0, (options?.delaySeconds ?? 0) * 1000);
+    this.later(stringifyJson(message), 0, (options?.delaySeconds ?? 0) * 1000);
   }
 
   /** Sends a raw body (tests of malformed messages). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { stringifyJson } from "../../core/prefect/json.ts";
 import { MAX_BODY_BYTES } from "../../core/webhook/handler.ts";
 import {
   CI_SECRET,
@@ -13,6 +14,17 @@ import {
 } from "./webhookHarness.ts";
 
 describe("handleWebhook: accepted requests", () => {
+  it("keeps parameters exact: integers beyond 2^53, floats and integer-like keys in the caller's order", async () => {
+    const h = harness();
+    const body =
+      '{"deployment":"etl/daily","parameters":{"id":9007199254740993,"ratio":1.0,"ports":{"8080":"web","443":"tls"}}}';
+    expect((await h.send(request(body, { keyId: "ci" }))).status).toBe(202);
+    const sent = h.calls[0]?.message.parameters;
+    expect(stringifyJson(sent)).toBe(
+      '{"id":9007199254740993,"ratio":1.0,"ports":{"8080":"web","443":"tls"}}',
+    );
+  });
+
   it("answers 202 and triggers exactly once with the right message", async () => {
     const h = harness();
     const response = await h.send(
