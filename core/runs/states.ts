@@ -115,7 +115,10 @@ async function restorePrevious(
  * after the claim or is finished now. The history is read by timestamp, and a state's timestamp is taken when its
  * request arrives, not when it commits: on a busy server a proposal can commit after a later-
  * stamped one, so "the state right before ours" is not reliable; a finished state after the
- * claim is. pushpool's own Crashed verdicts are not candidates (they may be the mistake).
+ * claim is. A Crashed verdict may itself be the mistake (a stopped task read as "never started"
+ * because of the late Pending), so any other finished state wins over it; with none, the latest
+ * Crashed is put back (the infrastructure's own crash, overtaken by a provisioning event handled
+ * concurrently — found on PostgreSQL, where the two proposals truly run at once).
  */
 export async function restoreFinished(api: PrefectApi, flowRunId: string): Promise<string | null> {
   const current = (await api.readFlowRun(flowRunId))?.state;
@@ -127,10 +130,10 @@ export async function restoreFinished(api: PrefectApi, flowRunId: string): Promi
   history.forEach((s, i) => {
     if (s.type === "PENDING" && s.name === "Pending") claimAt = i;
   });
-  const finished = history
-    .slice(claimAt + 1)
-    .filter((s) => TERMINAL_STATES.has(s.type) && s.type !== "CRASHED")
-    .at(-1);
+  const after = history.slice(claimAt + 1).filter((s) => TERMINAL_STATES.has(s.type));
+  const finished =
+    after.filter((s) => s.type !== "CRASHED").at(-1) ??
+    (current.type === "CRASHED" ? undefined : after.filter((s) => s.type === "CRASHED").at(-1));
   if (!finished) return null;
   await api.setState(
     flowRunId,

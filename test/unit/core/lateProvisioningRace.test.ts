@@ -73,6 +73,17 @@ describe("InfrastructurePending that took effect after the flow finished", () =>
     expect(forced).toEqual(["COMPLETED/Completed"]);
   });
 
+  it("restores the task's own Crashed when a provisioning event handled at the same time overtook it (PostgreSQL)", async () => {
+    // The STOPPED (exit 1) and PROVISIONING events of one task, handled concurrently: both read the
+    // run Pending; the Crashed verdict committed first, then Prefect accepted our InfrastructurePending.
+    const crashed = st("2", "CRASHED", "Crashed");
+    const { api, forced } = fakeApi([P, crashed, OURS], OURS);
+    expect((await handleInfraEvent(event, { api, logger: silentLogger, backend: ECS })).outcome).toBe(
+      "ignored",
+    );
+    expect(forced).toEqual(["CRASHED/Crashed"]);
+  });
+
   it("leaves a run alone that is Completed now, or never finished", async () => {
     const done = fakeApi([P, R, OURS, C], C);
     await handleInfraEvent(event, { api: done.api, logger: silentLogger, backend: ECS });
