@@ -11,8 +11,8 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   chownSync,
+  closeSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -27,6 +27,9 @@ import { freePort } from "./prefectServer.ts";
 export type PeerDatabase = "sqlite" | "postgres";
 
 const INSTALL_HINT = "apt-get update && apt-get install -y postgresql";
+const INITDB_FLAGS = ["--auth=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync"];
+// A throw-away cluster: no fsync, so a loaded test machine's disk does not set the pace.
+const SETTINGS = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"];
 
 /** PUSHPOOL_PEER_DB: `sqlite` (the default, also when empty) or `postgres`; anything else is an error. */
 export function peerDatabase(env: NodeJS.ProcessEnv = process.env): PeerDatabase {
@@ -103,13 +106,7 @@ function run(
 }
 
 function clientEnv(c: PostgresCluster): NodeJS.ProcessEnv {
-  return {
-    PGHOST: c.host,
-    PGPORT: String(c.port),
-    PGUSER: c.user,
-    PGPASSWORD: c.password,
-    PGCONNECT_TIMEOUT: "5",
-  };
+  return { PGHOST: c.host, PGPORT: String(c.port), PGUSER: c.user, PGPASSWORD: c.password };
 }
 
 /** Runs SQL through psql on `database`; returns psql's unaligned, tuples-only output. */
@@ -142,17 +139,10 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
   const data = join(dir, "data");
   const logFile = join(dir, "postgres.log");
   const password = randomBytes(18).toString("hex");
-  const cluster: PostgresCluster = {
-    bin,
-    host: "127.0.0.1",
-    port: await freePort(),
-    user: "pushpool",
-    password,
-  };
+  const cluster = { bin, host: "127.0.0.1", port: await freePort(), user: "pushpool", password };
   const pwfile = join(dir, "pwfile");
   writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
-  mkdirSync(data, { mode: 0o700 });
-  if (user) for (const p of [dir, data, pwfile]) chownSync(p, user.uid, user.gid);
+  if (user) for (const p of [dir, pwfile]) chownSync(p, user.uid, user.gid);
 
   let child: ChildProcess | undefined;
   let exited: number | null = null;
@@ -171,39 +161,22 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
     return new Error(`PostgreSQL (${bin}) ${why}\n${log}`);
   };
 
-  // A throw-away cluster: no fsync, so a loaded test machine's disk does not set the pace.
-  const init = await run(
-    join(bin, "initdb"),
-    [
-      "-D",
-      data,
-      "-U",
-      cluster.user,
-      `--pwfile=${pwfile}`,
-      "--auth=scram-sha-256",
-      "-E",
-      "UTF8",
-      "--no-locale",
-      "--no-sync",
-    ],
-    {},
-    user,
-    dir,
-  );
+  const initdb = ["-D", data, "-U", cluster.user, `--pwfile=${pwfile}`, ...INITDB_FLAGS];
+  const init = await run(join(bin, "initdb"), initdb, {}, user, dir);
   rmSync(pwfile, { force: true });
   if (init.code !== 0) throw await fail(`initdb failed (${init.code}): ${init.output.trim()}`);
 
   const out = openSync(logFile, "a");
   if (user) chownSync(logFile, user.uid, user.gid);
   const args = ["-D", data, "-h", cluster.host, "-p", String(cluster.port), "-k", dir];
-  for (const s of ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"])
-    args.push("-c", s);
+  for (const setting of SETTINGS) args.push("-c", setting);
   child = spawn(join(bin, "postgres"), args, {
     cwd: dir,
     env: { PATH: process.env.PATH, LANG: "C.UTF-8" },
     stdio: ["ignore", out, out],
     ...user,
   });
+  closeSync(out);
   child.on("exit", (code) => {
     exited = code ?? -1;
   });
