@@ -1,13 +1,14 @@
 /**
  * PUSHPOOL_PEER_DB parsing and the search for Debian's PostgreSQL binaries
  * (functions/local/postgresServer.ts): the default, the two accepted values, and errors that say
- * what to do.
+ * what to do; a Prefect server is not given two databases at once.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { peerDatabase, postgresBinDir } from "../../../functions/local/postgresServer.ts";
+import { startPrefectServer } from "../../../functions/local/prefectServer.ts";
 
 describe("peerDatabase (PUSHPOOL_PEER_DB)", () => {
   it("is sqlite when unset or empty, and the value when sqlite or postgres", () => {
@@ -52,6 +53,15 @@ describe("postgresBinDir", () => {
     expect(() => postgresBinDir(dir)).toThrow("apt-get update && apt-get install -y postgresql");
     expect(() => postgresBinDir(join(dir, "absent"))).toThrow(
       /PUSHPOOL_PEER_DB=postgres needs Debian's PostgreSQL/,
+    );
+  });
+});
+
+describe("startPrefectServer's database", () => {
+  it("refuses a database together with PREFECT_SERVER_DATABASE_CONNECTION_URL, before starting anything", async () => {
+    const env = { PREFECT_SERVER_DATABASE_CONNECTION_URL: "sqlite+aiosqlite:///elsewhere.db" };
+    await expect(startPrefectServer({ database: "postgres", env })).rejects.toThrow(
+      "give either a database or PREFECT_SERVER_DATABASE_CONNECTION_URL, not both",
     );
   });
 });
