@@ -31,7 +31,8 @@
  * and BENCH_AWS_BATCH_WINDOW_SECONDS (1) as in serverless.yml, BENCH_AWS_SETTLE_SECONDS (120),
  * BENCH_AWS_BUNDLES (1; 0 skips the bundles), BENCH_AWS_KEEP (unset; set: keep the temporary home and its logs), BENCH_AWS_BUNDLE_ROUNDS (10), BENCH_AWS_VARIANT (unset;
  * experiments only, see bench/awsDispatcher.ts), PUSHPOOL_LEAD_SECONDS
- * (unset: pushpool's ECS default). Quick smoke: `BENCH_AWS_INSTANTS=1 BENCH_AWS_RUNS_PER_INSTANT=5
+ * (unset: pushpool's ECS default), PUSHPOOL_PEER_DB (sqlite, or postgres: the Prefect server on a
+ * private PostgreSQL cluster). Quick smoke: `BENCH_AWS_INSTANTS=1 BENCH_AWS_RUNS_PER_INSTANT=5
  * BENCH_AWS_BUNDLES=0 npx tsx bench/aws.bench.ts`.
  */
 
@@ -42,6 +43,7 @@ import { join } from "node:path";
 import { ECS_LEAD_SECONDS } from "../core/backends/ecs/index.ts";
 import { makeTickHandler } from "../functions/aws/tick.ts";
 import { createRuntime } from "../functions/aws/wiring.ts";
+import { peerDatabase } from "../functions/local/postgresServer.ts";
 import { REPO_ROOT, startPrefectServer, VENV_BIN } from "../functions/local/prefectServer.ts";
 import { PrefectAdmin } from "../test/peers/helpers/prefectAdmin.ts";
 import { startMotoServer } from "../test/peers/motoServer.ts";
@@ -119,8 +121,9 @@ function readConfig(env: Record<string, string | undefined>): AwsBenchConfig {
 
 async function main(): Promise<number> {
   const cfg = readConfig(process.env);
-  log("starting moto and the Prefect server…");
-  const [moto, server] = await Promise.all([startMotoServer(), startPrefectServer()]);
+  const database = peerDatabase(); // PUSHPOOL_PEER_DB=sqlite|postgres
+  log(`starting moto and the Prefect server (on ${database})…`);
+  const [moto, server] = await Promise.all([startMotoServer(), startPrefectServer({ database })]);
   const home = mkdtempSync(join(tmpdir(), "pushpool-bench-aws-"));
   const proxies = {
     pushpool: await startAwsProxy(moto.endpoint),

@@ -22,7 +22,8 @@
  *
  * Settings: BENCH_RUNS (per side, default 50), BENCH_GROUP_SIZE (5), BENCH_GROUP_INTERVAL_SECONDS
  * (43), BENCH_SIDE_OFFSET_SECONDS (15), BENCH_SCHEDULE_AHEAD_SECONDS (30), BENCH_SETTLE_SECONDS
- * (180), PUSHPOOL_TICK_SECONDS (5), PUSHPOOL_LEAD_SECONDS (15), PUSHPOOL_HORIZON_SECONDS.
+ * (180), PUSHPOOL_TICK_SECONDS (5), PUSHPOOL_LEAD_SECONDS (15), PUSHPOOL_HORIZON_SECONDS,
+ * PUSHPOOL_PEER_DB (sqlite, or postgres: the Prefect server on a private PostgreSQL cluster).
  * Quick smoke: `BENCH_RUNS=10 npx tsx bench/local.bench.ts`.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -32,6 +33,7 @@ import { PROCESS_LEAD_SECONDS } from "../core/backends/process/index.ts";
 import { TICK_MARGIN_SECONDS } from "../core/runs/tick.ts";
 import { loadConfig } from "../core/runtime/config.ts";
 import { consoleLogger } from "../functions/local/logger.ts";
+import { peerDatabase } from "../functions/local/postgresServer.ts";
 import { REPO_ROOT, startPrefectServer, VENV_BIN } from "../functions/local/prefectServer.ts";
 import { type LocalStack, startLocalStack } from "../functions/local/stack.ts";
 import { type ApiProxy, startApiProxy } from "./apiProxy.ts";
@@ -56,8 +58,9 @@ async function main(): Promise<number> {
   const horizonSeconds =
     process.env.PUSHPOOL_HORIZON_SECONDS || String(Math.max(2 * Number(tickSeconds), 10, minHorizon));
 
-  log("starting the Prefect server…");
-  const server = await startPrefectServer();
+  const database = peerDatabase(); // PUSHPOOL_PEER_DB=sqlite|postgres
+  log(`starting the Prefect server (on ${database})…`);
+  const server = await startPrefectServer({ database });
   const clientHome = mkdtempSync(join(tmpdir(), "pushpool-bench-client-"));
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -2,12 +2,15 @@
  * @module
  * Starts one real Prefect server (the pinned `prefect` in .venv/) on a free loopback port, with its
  * own temporary PREFECT_HOME, and stops it. Used by the test harness, the demo and the benchmarks.
+ * Its database is SQLite (Prefect's default, in PREFECT_HOME) or PostgreSQL (./postgresServer.ts):
+ * a private cluster of its own, or a fresh database in a cluster the caller shares.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createDatabase, type PeerDatabase, type PostgresCluster, startPostgres } from "./postgresServer.ts";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "..", "..");
 export const VENV_BIN = join(REPO_ROOT, ".venv", "bin");
@@ -20,6 +23,8 @@ export interface PrefectServer {
   logFile: string;
   /** Extra env the server was started with (auth string, CSRF flag…). */
   env: Record<string, string>;
+  /** The SQLAlchemy URL of the server's database (sqlite+aiosqlite:///… or postgresql+asyncpg://…). */
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -28,6 +33,12 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Milliseconds to wait for /api/health. */
   timeoutMs?: number;
+  /**
+   * "sqlite" (the default): Prefect's own file in PREFECT_HOME, or the URL in
+   * env.PREFECT_SERVER_DATABASE_CONNECTION_URL. "postgres": a private PostgreSQL cluster, stopped
+   * with the server. A PostgresCluster: a fresh database in that running cluster.
+   */
+  database?: PeerDatabase | PostgresCluster;
 }
 
 export async function freePort(): Promise<number> {
@@ -48,10 +59,28 @@ export async function startPrefectServer(options: StartOptions = {}): Promise<Pr
       `The pinned Prefect CLI is missing at ${PREFECT_BIN}. Run 'npm run setup' (npm test and npm run demo do it first).`,
     );
   }
+  const database = options.database ?? "sqlite";
+  const extra = options.env ?? {};
+  if (database !== "sqlite" && extra.PREFECT_SERVER_DATABASE_CONNECTION_URL !== undefined) {
+    throw new Error(
+      "startPrefectServer: give either a database or PREFECT_SERVER_DATABASE_CONNECTION_URL, not both",
+    );
+  }
+  const cluster = database === "postgres" ? await startPostgres() : undefined;
+  let databaseUrl: string;
+  try {
+    const shared = typeof database === "object" ? database : cluster;
+    databaseUrl = shared
+      ? await createDatabase(shared)
+      : (extra.PREFECT_SERVER_DATABASE_CONNECTION_URL ?? "");
+  } catch (e) {
+    await cluster?.stop();
+    throw e;
+  }
   const port = await freePort();
   const home = mkdtempSync(join(tmpdir(), "pushpool-prefect-"));
   const logFile = join(home, "server.log");
-  const extra = options.env ?? {};
+  databaseUrl ||= `sqlite+aiosqlite:///${home}/prefect.db`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -63,6 +92,7 @@ export async function startPrefectServer(options: StartOptions = {}): Promise<Pr
     PREFECT_SERVER_API_HOST: "127.0.0.1",
     PREFECT_SERVER_API_PORT: String(port),
     ...extra,
+    PREFECT_SERVER_DATABASE_CONNECTION_URL: databaseUrl,
   };
   const { openSync } = await import("node:fs");
   const out = openSync(logFile, "a");
@@ -95,12 +125,13 @@ export async function startPrefectServer(options: StartOptions = {}): Promise<Pr
       }
     }
     rmSync(home, { recursive: true, force: true });
+    await cluster?.stop();
   };
   while (Date.now() < deadline) {
     if (exited !== null) break;
     try {
       const r = await fetch(`${apiUrl}/health`);
-      if (r.ok) return { apiUrl, home, logFile, env: extra, stop };
+      if (r.ok) return { apiUrl, home, logFile, env: extra, databaseUrl, stop };
     } catch {}
     await sleep(250);
   }

@@ -3,7 +3,7 @@
  * authenticated reads and writes, one CSRF token for many writes, no secret in error text.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { PrefectClient } from "../../core/prefect/client.ts";
 import { PrefectApiError } from "../../core/shared/errors.ts";
 import { PrefectAdmin } from "./helpers/prefectAdmin.ts";
@@ -14,6 +14,8 @@ let server: PrefectServer;
 
 beforeAll(async () => {
   server = await startPrefectServer({
+    // Its own server (auth and CSRF on), on the run's database kind (PUSHPOOL_PEER_DB).
+    database: inject("peerDatabase"),
     env: { PREFECT_SERVER_API_AUTH_STRING: AUTH, PREFECT_SERVER_CSRF_PROTECTION_ENABLED: "true" },
   });
 });

@@ -46,7 +46,11 @@ const lineLogger: Logger = Object.fromEntries(
 
 beforeAll(async () => {
   const motoEndpoint = inject("motoEndpoint");
-  server = await startPrefectServer({ env: { PREFECT_SERVER_API_AUTH_STRING: canaries.authString } });
+  // Its own server (a canary auth string), on the run's database kind (PUSHPOOL_PEER_DB).
+  server = await startPrefectServer({
+    database: inject("peerDatabase"),
+    env: { PREFECT_SERVER_API_AUTH_STRING: canaries.authString },
+  });
   useMoto(motoEndpoint);
   world = await createWorld({
     motoEndpoint,

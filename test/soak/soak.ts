@@ -5,6 +5,7 @@
  * and none may appear in any log line or recorded request.
  *
  *   SOAK_SEED (default 20261128)   SOAK_RUNS (default 500)   SOAK_DEADLINE_SECONDS (default 480)
+ *   PUSHPOOL_PEER_DB=sqlite|postgres (default sqlite: the Prefect server's database)
  *   SOAK_VERBOSE=1 prints progress lines. The functions' log lines go to $TMPDIR/pushpool-soak-<seed>.log.
  *
  * Exit status 1 on any violated invariant (listed after the table).
@@ -12,6 +13,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { peerDatabase } from "../../functions/local/postgresServer.ts";
 import { startPrefectServer } from "../../functions/local/prefectServer.ts";
 import { startMotoServer } from "../peers/motoServer.ts";
 import { makeCanaries } from "./capture.ts";
@@ -28,11 +30,15 @@ const stderr = process.stderr.write.bind(process.stderr);
 async function main(): Promise<number> {
   const canaries = makeCanaries();
   const started = Date.now();
+  const database = peerDatabase();
   // The server's SQLite database on tmpfs: on this disk each commit's fsync made create_flow_run
-  // take ~1 s under load, and Prefect, not pushpool, set the pace.
-  const shm = existsSync("/dev/shm") ? mkdtempSync(join("/dev/shm", "pushpool-soak-")) : null;
+  // take ~1 s under load, and Prefect, not pushpool, set the pace. (PostgreSQL: a private cluster
+  // without fsync, started and removed with the server.)
+  const shm =
+    database === "sqlite" && existsSync("/dev/shm") ? mkdtempSync(join("/dev/shm", "pushpool-soak-")) : null;
   const [prefect, moto] = await Promise.all([
     startPrefectServer({
+      database,
       env: {
         ...(shm ? { PREFECT_SERVER_DATABASE_CONNECTION_URL: `sqlite+aiosqlite:///${shm}/prefect.db` } : {}),
         PREFECT_SERVER_API_AUTH_STRING: canaries.authString,
@@ -59,7 +65,7 @@ async function main(): Promise<number> {
   ]);
   const out = (line: string) => stdout(`${line}\n`);
   out(
-    `soak: peers up in ${((Date.now() - started) / 1000).toFixed(1)} s (Prefect ${prefect.apiUrl}, moto ${moto.endpoint})`,
+    `soak: peers up in ${((Date.now() - started) / 1000).toFixed(1)} s (Prefect ${prefect.apiUrl} on ${database}, moto ${moto.endpoint})`,
   );
   try {
     const result = await runSoak({
