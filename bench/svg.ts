@@ -52,13 +52,15 @@ const COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9
 const DASHES = ["", "8 4", "2 3", "10 3 2 3"];
 const FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"';
 
+const ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
 export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&apos;");
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
 }
 
 /** Round tick values (1, 2, 2.5 or 5 × 10ᵏ apart) that cover [lo, hi], about `count` of them. */
@@ -81,29 +83,24 @@ export function niceTicks(lo: number, hi: number, count = 6): number[] {
   return ticks;
 }
 
+/** A domain padded by 3 % around [lo, hi] (no line runs along the frame) and the round ticks inside it. */
+export function axis(lo: number, hi: number, count = 8): { domain: [number, number]; ticks: number[] } {
+  const span = hi - lo;
+  const pad = span > 1e-9 ? span * 0.03 : Math.abs(lo) > 1e-9 ? Math.abs(lo) / 10 : 1;
+  const [a, b] = [lo - pad, hi + pad];
+  return { domain: [a, b], ticks: niceTicks(a, b, count).filter((t) => t >= a && t <= b) };
+}
+
 /** A tick value with as many decimals as its step needs; a true minus sign for negatives. */
 export function formatNumber(v: number, step: number): string {
-  const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9) + (isHalfish(step) ? 1 : 0)));
-  const s = (Math.abs(v) < 1e-12 ? 0 : v).toFixed(decimals);
-  return s.startsWith("-") ? `−${s.slice(1)}` : s;
+  const decimals = Math.min(6, (String(Number(step.toPrecision(6))).split(".")[1] ?? "").length);
+  return minus((Math.abs(v) < 1e-12 ? 0 : v).toFixed(decimals));
 }
 
-function isHalfish(step: number): boolean {
-  const m = step / 10 ** Math.floor(Math.log10(step) + 1e-9);
-  return Math.abs(m - 2.5) < 1e-6;
-}
+const minus = (s: string) => s.replace(/^-/, "−");
+const fmtValue = (v: number | null) => (v === null ? "–" : minus(v.toFixed(Math.abs(v) >= 100 ? 0 : 2)));
 
-function fmtValue(v: number | null): string {
-  if (v === null) return "–";
-  const s = Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2);
-  return s.startsWith("-") ? `−${s.slice(1)}` : s;
-}
-
-interface Frame {
-  left: number;
-  right: number;
-  top: number;
-  bottom: number;
+interface Frame extends Record<"left" | "right" | "top" | "bottom", number> {
   x(v: number): number;
   y(v: number): number;
 }
@@ -112,6 +109,7 @@ interface Chart {
   title: string;
   desc: string;
   legend: { name: string; detail: string }[];
+  xDomain: [number, number];
   xTicks: number[];
   yTicks: number[];
   yFormat(v: number): string;
@@ -128,11 +126,11 @@ function chart(c: Chart): string {
   const top = legendTop + 20 * c.legend.length + 14;
   const f: Frame = {
     left: 72,
-    right: W - 28,
+    right: W - 40,
     top,
     bottom: H - 58,
     x: (v) => {
-      const [a, b] = [c.xTicks[0] as number, c.xTicks[c.xTicks.length - 1] as number];
+      const [a, b] = c.xDomain;
       return f.left + ((v - a) / (b - a)) * (f.right - f.left);
     },
     y: (v) => {
@@ -174,7 +172,7 @@ function chart(c: Chart): string {
   out.push(
     `<text x="18" y="${midY}" font-size="13" text-anchor="middle" transform="rotate(-90 18 ${midY})">${escapeXml(c.yLabel)}</text>`,
     "</g>",
-    `<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#888"/>`,
+    `<rect class="frame" x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#888"/>`,
   );
   if (c.zeroLabel !== undefined) {
     const x0 = px(f.x(0));
@@ -206,8 +204,7 @@ export function cdfSvg(o: CdfOptions): string {
   const all = data.flatMap((d) => d.v);
   const lo = all.length ? Math.min(...all, ...(o.zeroLabel !== undefined ? [0] : [])) : 0;
   const hi = all.length ? Math.max(...all, ...(o.zeroLabel !== undefined ? [0] : [])) : 1;
-  const pad = (hi - lo) / 100; // so that no line runs along the frame
-  const xTicks = niceTicks(lo - (lo === 0 ? 0 : pad), hi + (hi === 0 ? 0 : pad), 8);
+  const x = axis(lo, hi);
   const u = o.unit;
   const detail = (d: (typeof data)[number]) =>
     d.v.length
@@ -221,7 +218,8 @@ export function cdfSvg(o: CdfOptions): string {
     title: o.title,
     desc,
     legend: data.map((d) => ({ name: d.name, detail: detail(d) })),
-    xTicks,
+    xDomain: x.domain,
+    xTicks: x.ticks,
     yTicks: [0, 0.25, 0.5, 0.75, 1],
     yFormat: (t) => `${Math.round(t * 100)} %`,
     xLabel: o.xLabel ?? `value (${u})`,
@@ -230,7 +228,7 @@ export function cdfSvg(o: CdfOptions): string {
     body: (f) => {
       const out = [
         `<line class="p95-guide" x1="${f.left}" y1="${px(f.y(0.95))}" x2="${f.right}" y2="${px(f.y(0.95))}" stroke="#bbb" stroke-dasharray="2 3"/>`,
-        `<text x="${f.right - 4}" y="${px(f.y(0.95) - 4)}" font-size="11" fill="#777" text-anchor="end">95 %</text>`,
+        `<text x="${f.right + 4}" y="${px(f.y(0.95) + 4)}" font-size="10" fill="#777">95 %</text>`,
       ];
       data.forEach((d, i) => {
         if (!d.v.length) return;
@@ -262,7 +260,7 @@ export function timelineSvg(o: TimelineOptions): string {
   const u = o.unit ?? "s";
   const data = o.series.map((s) => ({ name: s.name, t: finiteSorted(s.times) }));
   const all = data.flatMap((d) => d.t);
-  const xTicks = niceTicks(Math.min(0, ...all), Math.max(0, ...all), 8);
+  const x = axis(Math.min(0, ...all), Math.max(0, ...all));
   const yTicks = niceTicks(0, Math.max(1, ...data.map((d) => d.t.length)), 5).filter((t) => t >= 0);
   const yStep = (yTicks[1] ?? 1) - (yTicks[0] ?? 0) || 1;
   const detail = (d: (typeof data)[number]) =>
@@ -278,7 +276,8 @@ export function timelineSvg(o: TimelineOptions): string {
     title: o.title,
     desc,
     legend: data.map((d) => ({ name: d.name, detail: detail(d) })),
-    xTicks,
+    xDomain: x.domain,
+    xTicks: x.ticks,
     yTicks,
     yFormat: (t) => formatNumber(t, yStep),
     xLabel: o.xLabel ?? `time from the ${zeroLabel} (${u})`,

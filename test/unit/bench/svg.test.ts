@@ -3,7 +3,7 @@ import type { AwsCall } from "../../../bench/awsProxy.ts";
 import { latenessSvg as awsLatenessSvg, type Instant, sideResult } from "../../../bench/awsReport.ts";
 import { latenessSvg as localLatenessSvg, type RunRecord } from "../../../bench/report.ts";
 import { fmt } from "../../../bench/stats.ts";
-import { cdfSvg, niceTicks, timelineSvg } from "../../../bench/svg.ts";
+import { axis, cdfSvg, formatNumber, niceTicks, timelineSvg } from "../../../bench/svg.ts";
 
 interface Element {
   name: string;
@@ -92,6 +92,18 @@ function ticks(els: Element[], axis: "x-axis" | "y-axis"): { value: number; at: 
   return group;
 }
 
+/** The x values at the frame's left and right edges, read from the tick labels' positions. */
+function xDomain(els: Element[]): [number, number] {
+  const t = ticks(els, "x-axis");
+  const [a, b] = [t[0], t[t.length - 1]];
+  const frame = byClass(els, "frame")[0];
+  if (!a || !b || !frame || a === b) throw new Error("no frame or fewer than two x ticks");
+  const perPx = (b.value - a.value) / (b.at - a.at);
+  const left = Number(frame.attrs.x);
+  const right = left + Number(frame.attrs.width);
+  return [a.value - (a.at - left) * perPx, a.value + (right - a.at) * perPx];
+}
+
 describe("the strict XML reader used below", () => {
   it.each([
     ["crossed tags", "<a><b></a></b>"],
@@ -159,12 +171,12 @@ describe("cdfSvg", () => {
   });
 
   it("has an x axis that covers the smallest (negative) and the largest value", () => {
-    const xt = ticks(els, "x-axis");
-    const values = xt.map((t) => t.value);
-    expect(Math.min(...values)).toBeLessThanOrEqual(-3.1);
-    expect(Math.max(...values)).toBeGreaterThanOrEqual(43.05);
-    expect(values).toContain(0);
-    const [left, right] = [Math.min(...xt.map((t) => t.at)), Math.max(...xt.map((t) => t.at))];
+    const [lo, hi] = xDomain(els);
+    expect(lo).toBeLessThan(-3.1);
+    expect(hi).toBeGreaterThan(43.05);
+    expect(ticks(els, "x-axis").map((t) => t.value)).toContain(0);
+    const frame = byClass(els, "frame")[0]!;
+    const [left, right] = [Number(frame.attrs.x), Number(frame.attrs.x) + Number(frame.attrs.width)];
     for (const p of byClass(els, "series"))
       for (const [x] of points(p.attrs.d ?? "")) {
         expect(x).toBeGreaterThanOrEqual(left);
@@ -193,9 +205,9 @@ describe("cdfSvg", () => {
     const e = parseXml(odd);
     expect(byClass(e, "series")).toHaveLength(2);
     expect(odd).not.toMatch(/NaN|Infinity/);
-    const xt = ticks(e, "x-axis").map((t) => t.value);
-    expect(Math.min(...xt)).toBeLessThanOrEqual(1);
-    expect(Math.max(...xt)).toBeGreaterThanOrEqual(5);
+    const [lo, hi] = xDomain(e);
+    expect(lo).toBeLessThan(1);
+    expect(hi).toBeGreaterThan(5);
   });
 });
 
@@ -219,16 +231,16 @@ describe("timelineSvg", () => {
       const pts = points(p.attrs.d ?? "");
       for (let k = 1; k < pts.length; k++) expect(pts[k]![1]).toBeLessThanOrEqual(pts[k - 1]![1]);
     }
-    const xt = ticks(els, "x-axis").map((t) => t.value);
-    expect(Math.min(...xt)).toBeLessThanOrEqual(-20);
-    expect(Math.max(...xt)).toBeGreaterThanOrEqual(40);
+    const [lo, hi] = xDomain(els);
+    expect(lo).toBeLessThan(-20);
+    expect(hi).toBeGreaterThan(40);
     expect(Math.max(...ticks(els, "y-axis").map((t) => t.value))).toBeGreaterThanOrEqual(1000);
     expect(byClass(els, "zero")).toHaveLength(1);
     expect(svg).toContain("worker &amp; co");
   });
 });
 
-describe("niceTicks", () => {
+describe("niceTicks and axis", () => {
   it.each([
     [-3.1, 43.05],
     [0.3, 0.3],
@@ -243,6 +255,11 @@ describe("niceTicks", () => {
     expect(t.length).toBeLessThanOrEqual(13);
     const step = (t[1] as number) - (t[0] as number);
     for (let k = 1; k < t.length; k++) expect((t[k] as number) - (t[k - 1] as number)).toBeCloseTo(step, 9);
+    const { domain, ticks: inside } = axis(lo, hi);
+    expect(domain[0]).toBeLessThan(lo);
+    expect(domain[1]).toBeGreaterThan(hi);
+    expect(inside.length).toBeGreaterThanOrEqual(2);
+    for (const v of inside) expect(v >= domain[0] && v <= domain[1]).toBe(true);
   });
 });
 
@@ -290,5 +307,17 @@ describe("the benches' lateness charts", () => {
     expect(p50).toBe("−0.70");
     expect(svg).toContain(`p50 ${p50} s · p95 ${fmt(pp.lateness.p95)} s`);
     expect(byClass(parseXml(svg), "series").map((p) => points(p.attrs.d ?? "").length)).toEqual([6, 4]);
+  });
+});
+
+describe("formatNumber", () => {
+  it.each([
+    [-2.5, 2.5, "−2.5"],
+    [0.25, 0.25, "0.25"],
+    [40, 20, "40"],
+    [-1e-15, 0.5, "0.0"],
+    [1000, 200, "1000"],
+  ])("writes %d (step %d) as %s", (v, step, text) => {
+    expect(formatNumber(v, step)).toBe(text);
   });
 });
