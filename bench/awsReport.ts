@@ -19,6 +19,7 @@ import type { BundlesResult } from "./bundles.ts";
 import { BUNDLE_LIMIT_BYTES, COLD_START_LIMIT_MS } from "./bundles.ts";
 import type { Side } from "./plan.ts";
 import { fmt, type Summary, summarize } from "./stats.ts";
+import { cdfSvg } from "./svg.ts";
 
 export interface Instant {
   side: Side;
@@ -355,10 +356,51 @@ function callsOf(calls: Record<string, number>): string {
     .join(", ");
 }
 
-export function writeJson(result: unknown, dir: string): string {
+/** Writes aws-<time>.json and, beside it, aws-<time>.svg: both sides' lateness CDFs (path printed). */
+export function writeJson(
+  result: { instants: readonly Instant[]; proxyCalls: Record<Side, readonly AwsCall[]> } & Record<
+    string,
+    unknown
+  >,
+  dir: string,
+): string {
   mkdirSync(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const now = new Date();
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
   const file = join(dir, `aws-${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const svg = file.replace(/\.json$/, ".svg");
+  writeFileSync(svg, latenessSvg(result.instants, result.proxyCalls, now));
+  process.stdout.write(`\nSVG: ${svg}\n`);
   return file;
+}
+
+/** The submission lateness of every submitted run (as in `sideResult`), both sides on one axis. */
+export function latenessSvg(
+  instants: readonly Instant[],
+  calls: Record<Side, readonly AwsCall[]>,
+  at: Date,
+): string {
+  const of = (side: Side) => {
+    const times = runTaskTimes(calls[side]);
+    return instants
+      .filter((i) => i.side === side)
+      .flatMap((i) =>
+        i.runIds.flatMap((id) => {
+          const t = times.get(id);
+          return t ? [(t.at - i.open) / 1000] : [];
+        }),
+      );
+  };
+  return cdfSvg({
+    title: "ECS submission lateness: pushpool dispatch handler vs Prefect ECS worker",
+    unit: "s",
+    xLabel: "submission lateness = first RunTask − (scheduled time − lead) (s)",
+    zeroLabel: "scheduled − lead",
+    series: [
+      { name: "pushpool", values: of("pushpool") },
+      { name: "Prefect ECS worker", values: of("worker") },
+    ],
+    note: `npm run bench:aws (bench/aws.bench.ts), ${at.toISOString().slice(0, 16)} UTC.`,
+  });
 }

@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Side } from "./plan.ts";
 import { fmt, type Summary, summarize } from "./stats.ts";
+import { cdfSvg } from "./svg.ts";
 
 export interface RunRecord {
   side: Side;
@@ -222,10 +223,34 @@ export function markdown(
   return lines.join("\n");
 }
 
-export function writeJson(result: unknown, dir: string): string {
+/** Writes local-<time>.json and, beside it, local-<time>.svg: both sides' lateness CDFs (path printed). */
+export function writeJson(
+  result: { runs: readonly RunRecord[] } & Record<string, unknown>,
+  dir: string,
+): string {
   mkdirSync(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const now = new Date();
+  const stamp = now.toISOString().replace(/[:.]/g, "-");
   const file = join(dir, `local-${stamp}.json`);
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const svg = file.replace(/\.json$/, ".svg");
+  writeFileSync(svg, latenessSvg(result.runs, now));
+  process.stdout.write(`\nSVG: ${svg}\n`);
   return file;
+}
+
+export function latenessSvg(runs: readonly RunRecord[], at: Date): string {
+  const of = (side: Side) =>
+    runs.flatMap((r) => (r.side === side && r.latenessS !== null ? [r.latenessS] : []));
+  return cdfSvg({
+    title: "Flow start lateness: pushpool local stack vs Prefect process worker",
+    unit: "s",
+    xLabel: "start lateness = start_time − expected_start_time (s)",
+    zeroLabel: "on time",
+    series: [
+      { name: "pushpool", values: of("pushpool") },
+      { name: "Prefect process worker", values: of("worker") },
+    ],
+    note: `npm run bench (bench/local.bench.ts), ${at.toISOString().slice(0, 16)} UTC.`,
+  });
 }
