@@ -67,3 +67,37 @@ export function cloneJson<T extends Json>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Re-indents a JSON text (two spaces, like `JSON.stringify(v, null, 2)`) without parsing it, so
+ * every literal — an integer beyond 2^53, `1.0` — and the key order stay exactly as written.
+ */
+export function indentJson(text: string): string {
+  let out = "";
+  let depth = 0;
+  const newline = () => `\n${"  ".repeat(depth)}`;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (ch === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === "\\" ? 2 : 1;
+      out += text.slice(i, end + 1);
+      i = end;
+    } else if (ch === "{" || ch === "[") {
+      const close = ch === "{" ? "}" : "]";
+      if (text[i + 1] === close) {
+        out += ch + close;
+        i++;
+      } else {
+        depth++;
+        out += ch + newline();
+      }
+    } else if (ch === "}" || ch === "]") {
+      depth--;
+      out += newline() + ch;
+    } else if (ch === ",") out += `,${newline()}`;
+    else if (ch === ":") out += ": ";
+    else if (!/\s/.test(ch)) out += ch;
+  }
+  return out;
+}

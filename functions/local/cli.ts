@@ -5,6 +5,7 @@
 
 import { parseArgs } from "node:util";
 import { buildSignedRequest } from "../../core/cli/sign.ts";
+import { indentJson, stringifyJson } from "../../core/prefect/json.ts";
 import { loadConfig } from "../../core/runtime/config.ts";
 import { describeError, PushpoolError, ValidationError } from "../../core/shared/errors.ts";
 import { parseJson } from "../../core/template/pyFloat.ts";
@@ -169,7 +170,7 @@ async function renderCommand(argv: string[], out: (s: string) => void): Promise<
   const flowRunId = positionals[0];
   if (!flowRunId) throw new ValidationError("expected a <flow-run-id>");
   const rendered = await renderForFlowRun(flowRunId, { env: process.env, pool: values.pool });
-  out(JSON.stringify(rendered, null, 2));
+  out(indentJson(stringifyJson(rendered)));
   return 0;
 }
 
