@@ -8,8 +8,8 @@
  * remembered for a minute per AWS port (./subnetCache.ts).
  */
 import { InvalidJobConfigurationError } from "../../shared/errors.ts";
+import type { PlainObject } from "../../shared/plain.ts";
 import { classifyAwsError } from "./classify.ts";
-import type { PlainObject } from "./config.ts";
 import type { EcsApi } from "./port.ts";
 import { rememberedSubnets } from "./subnetCache.ts";
 

@@ -19,6 +19,7 @@
 import type { Tag, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Logger } from "../../ports/logger.ts";
 import { InvalidJobConfigurationError, TransientError } from "../../shared/errors.ts";
+import type { PlainObject } from "../../shared/plain.ts";
 import { retry } from "../../shared/retry.ts";
 import {
   awsErrorShape,
@@ -27,7 +28,6 @@ import {
   isTransientAwsError,
   THROTTLE_RETRY_SECONDS,
 } from "./classify.ts";
-import type { PlainObject } from "./config.ts";
 import type { EcsApi, TaskDefinitionSpec } from "./port.ts";
 import { type AddressedSpec, SPEC_HASH_TAG, sameContent } from "./spec.ts";
 

@@ -9,7 +9,8 @@
 import type { JobConfiguration } from "../../job/types.ts";
 import type { BackendContext } from "../../ports/backend.ts";
 import type { Logger } from "../../ports/logger.ts";
-import { type PlainObject, readEcsSettings } from "./config.ts";
+import type { PlainObject } from "../../shared/plain.ts";
+import { readEcsSettings } from "./config.ts";
 import type { AwsCredentialsData, RunTaskRequest, TaskDefinitionSpec } from "./port.ts";
 import { composeRunTask, type RunTaskInput } from "./runTask.ts";
 import { addressSpec, validateTaskDefinition } from "./spec.ts";

@@ -6,14 +6,9 @@
  * overrides as strings, labels as slugified tags.
  */
 import { InvalidJobConfigurationError } from "../../shared/errors.ts";
+import { isPlainObject, type Plain, type PlainObject } from "../../shared/plain.ts";
 import { shlexSplit } from "../shlex.ts";
-import {
-  containerNameFromTaskDefinition,
-  isPlainObject,
-  type Plain,
-  type PlainObject,
-  requireIntegers,
-} from "./config.ts";
+import { containerNameFromTaskDefinition, requireIntegers } from "./config.ts";
 import { slugifyTag } from "./slug.ts";
 import { startedByFor } from "./startedBy.ts";
 import { DEFAULT_CONTAINER_NAME } from "./taskDefinition.ts";

@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto";
 import { InvalidJobConfigurationError } from "../../shared/errors.ts";
-import { isPlainObject, type Plain, type PlainObject } from "./config.ts";
+import { isPlainObject, type Plain, type PlainObject } from "../../shared/plain.ts";
 import { MAX_FAMILY_LENGTH, sanitizeFamily } from "./slug.ts";
 import { type BuiltTaskDefinition, dropEmptyKeys } from "./taskDefinition.ts";
 

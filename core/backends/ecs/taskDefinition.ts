@@ -7,13 +7,8 @@
  * The family is left out here: it is derived from the content hash (see spec.ts).
  */
 import { InvalidJobConfigurationError } from "../../shared/errors.ts";
-import {
-  containerNameFromTaskDefinition,
-  type EcsSettings,
-  isPlainObject,
-  type PlainObject,
-  requireIntegers,
-} from "./config.ts";
+import { isPlainObject, type PlainObject } from "../../shared/plain.ts";
+import { containerNameFromTaskDefinition, type EcsSettings, requireIntegers } from "./config.ts";
 
 export const DEFAULT_CONTAINER_NAME = "prefect";
 export const DEFAULT_CPU = 1024;
