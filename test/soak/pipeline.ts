@@ -4,7 +4,7 @@
  * Manager at cold start), SQS event source mappings with crash injection (./lambda.ts), a tick every
  * few seconds, and the flow "container" (./engine.ts).
  */
-import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { Message, SQSClient } from "@aws-sdk/client-sqs";
 import type { Faults } from "../../core/runtime/deps.ts";
 import { makeDispatchHandler } from "../../functions/aws/dispatch.ts";
 import { ecsApiFactory } from "../../functions/aws/ecsApi.ts";
@@ -33,6 +33,20 @@ export interface PipelineOptions {
   tickSeconds?: number;
   /** Of both queues' mappings (default {@link VISIBILITY_TIMEOUT}); the queues must match it. */
   visibilityTimeout?: number;
+  /** Dispatcher crashes are injected only while this says so. */
+  crashing(): boolean;
+  /** Progress of a run: a message for it delivered, a step of its task. */
+  onProgress(runId: string, what: string): void;
+}
+
+/** The run a dispatch message names (trigger messages name none yet). */
+function runOf(message: Message): string | null {
+  try {
+    const body = JSON.parse(message.Body ?? "{}") as { flowRunId?: unknown; kind?: unknown };
+    return typeof body.flowRunId === "string" ? body.flowRunId : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -95,7 +109,12 @@ export async function startPipeline(o: PipelineOptions) {
     visibilityTimeout,
     handlerFor: makeDispatchHandler,
     newRuntime,
-    crash: { ...o.crash, random: crashRandom },
+    crash: { ...o.crash, random: crashRandom, enabled: o.crashing },
+    onDelivery: (m) => {
+      const run = runOf(m);
+      const count = m.Attributes?.ApproximateReceiveCount ?? "1";
+      if (run) o.onProgress(run, `dispatch message delivered (receive ${count})`);
+    },
   });
   const events = startMapping({
     sqs,
@@ -105,13 +124,20 @@ export async function startPipeline(o: PipelineOptions) {
     visibilityTimeout,
     handlerFor: makeEventsHandler,
     newRuntime: () => newRuntime(undefined),
-    crash: { afterClaim: 0, afterSubmit: 0, midBatch: o.crash.midBatch / 2, random: crashRandom },
+    crash: {
+      afterClaim: 0,
+      afterSubmit: 0,
+      midBatch: o.crash.midBatch / 2,
+      random: crashRandom,
+      enabled: o.crashing,
+    },
   });
   const engine = startEngine({
     world,
     failRate: o.failRate,
     random: mulberry32(o.seed ^ 0xe9),
     orphanGraceMs: 12_000,
+    onProgress: o.onProgress,
   });
   const front = await newRuntime(undefined);
   const tickHandler = makeTickHandler(async () => front);

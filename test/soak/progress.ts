@@ -1,0 +1,70 @@
+/**
+ * Per-run progress, and the rule that tells a stuck run from a slow one.
+ *
+ * Progress is anything that moves a run: a state change (its state's timestamp, read from the
+ * server), a write naming it (set_state, PATCH pid, PATCH labels) as the soak's proxy saw it, a
+ * delivery of a message for it, an ECS event or flow step of its task (the soak's engine). Each is
+ * noted with the soak's clock; the last few are kept as the run's history for the report.
+ *
+ * A run is judged only by its own progress, never against a wall-clock deadline:
+ * - settled: it reached a final state;
+ * - stuck: unfinished, and no progress for `stuckAfterMs` counted from the later of its last
+ *   progress and the end of fault injection (a fault may legitimately hold a run up until the
+ *   pipeline's timers — visibility timeout, start timeout — bring it back);
+ * - slow: unfinished but still moving within that bound.
+ */
+
+export type Settling = "settled" | "slow" | "stuck";
+
+export interface ProgressNote {
+  at: number;
+  what: string;
+}
+
+export interface ClassifyInput {
+  finished: boolean;
+  /** Time of the run's last progress (ms, the soak's clock); NaN/undefined when none was seen. */
+  lastProgressAt: number | undefined;
+  /** When fault injection (proxy faults, dispatcher crashes) ended; Infinity while it goes on. */
+  faultsEndedAt: number;
+  now: number;
+  stuckAfterMs: number;
+}
+
+export function classify(i: ClassifyInput): Settling {
+  if (i.finished) return "settled";
+  const last = Number.isFinite(i.lastProgressAt) ? (i.lastProgressAt as number) : -Infinity;
+  const quietSince = Math.max(last, i.faultsEndedAt);
+  return i.now - quietSince >= i.stuckAfterMs ? "stuck" : "slow";
+}
+
+/** The last `keep` notes of each run and the time of its latest one. */
+export class ProgressLog {
+  private readonly notes = new Map<string, ProgressNote[]>();
+  private readonly last = new Map<string, number>();
+
+  constructor(private readonly keep = 30) {}
+
+  /** Records `what` for `runId` at `at` (notes may arrive out of order; the latest time wins). */
+  note(runId: string, what: string, at = Date.now()): void {
+    if (!Number.isFinite(at)) return;
+    const list = this.notes.get(runId) ?? [];
+    list.push({ at, what });
+    if (list.length > this.keep) list.splice(0, list.length - this.keep);
+    this.notes.set(runId, list);
+    this.last.set(runId, Math.max(at, this.last.get(runId) ?? -Infinity));
+  }
+
+  lastAt(runId: string): number | undefined {
+    return this.last.get(runId);
+  }
+
+  history(runId: string): ProgressNote[] {
+    return [...(this.notes.get(runId) ?? [])].sort((a, b) => a.at - b.at);
+  }
+
+  /** The history as report lines, times relative to `t0` in seconds. */
+  describe(runId: string, t0: number): string[] {
+    return this.history(runId).map((n) => `  +${((n.at - t0) / 1000).toFixed(1)} s ${n.what}`);
+  }
+}
