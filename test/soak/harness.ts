@@ -127,6 +127,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       visibilityTimeout: o.visibilityTimeout,
       crashing: () => faults.on,
       onProgress: (run, what) => log.note(run, what),
+      onSent: (run, what) => log.sent(run, what),
+      onDelivered: (run, first, what) => log.delivered(run, first, what),
     });
     const load = { created, ...(await createTriggered(o, world, pipeline, sqs)) };
     progress(`${load.keys.length} trigger/webhook keys sent by ${secs(t0)} s`);
@@ -244,27 +246,28 @@ async function createTriggered(o: SoakOptions, world: World, pipeline: Pipeline,
       await sleep((3 * spread) / byTrigger);
     }
   };
-  const webhooks = async () => {
-    for (let i = 0; i < byWebhook; i++) {
-      const key = `soak-webhook-${world.prefix}-${i}`;
-      const body = JSON.stringify({ deployment: ref(i), idempotencyKey: key });
-      // A 5xx (Prefect busy or unreachable through the proxy) is what a CI caller retries: backing
-      // off 1, 2, 4, 8 s, then every 16 s, for about two minutes (a burst of due runs keeps a
-      // SQLite-backed server answering 503 to creates for a minute or more).
-      for (let attempt = 1; ; attempt++) {
-        const response = await pipeline.webhook(signedFunctionUrlEvent(body, o.canaries.webhookSecret));
-        if (response.statusCode === 202 || response.statusCode === 200) break;
-        if (attempt >= WEBHOOK_ATTEMPTS) {
-          webhookFailures.push(`${key} ${response.statusCode} ${response.body}`);
-          break;
-        }
-        webhookRetries++;
-        await sleep(1000 * Math.min(16, 2 ** (attempt - 1)));
+  // Independent callers, one every 3 × spread / byWebhook: a caller retrying does not hold back the
+  // next one, so load generation ends within one retry window of the last slot.
+  const webhook = async (i: number) => {
+    await sleep((i * 3 * spread) / byWebhook);
+    const key = `soak-webhook-${world.prefix}-${i}`;
+    const body = JSON.stringify({ deployment: ref(i), idempotencyKey: key });
+    // A 5xx (Prefect busy or unreachable through the proxy) is what a CI caller retries: backing
+    // off 1, 2, 4, 8 s, then every 16 s, for about two minutes (a burst of due runs keeps a
+    // SQLite-backed server answering 503 to creates for a minute or more).
+    for (let attempt = 1; ; attempt++) {
+      const response = await pipeline.webhook(signedFunctionUrlEvent(body, o.canaries.webhookSecret));
+      if (response.statusCode === 202 || response.statusCode === 200) break;
+      if (attempt >= WEBHOOK_ATTEMPTS) {
+        webhookFailures.push(`${key} ${response.statusCode} ${response.body}`);
+        break;
       }
-      keys.push(key);
-      await sleep((3 * spread) / byWebhook);
+      webhookRetries++;
+      await sleep(1000 * Math.min(16, 2 ** (attempt - 1)));
     }
+    keys.push(key);
   };
+  const webhooks = () => Promise.all(Array.from({ length: byWebhook }, (_, i) => webhook(i)));
   await Promise.all([triggers(), webhooks()]);
   return { keys, webhookFailures, webhookRetries };
 }

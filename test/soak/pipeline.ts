@@ -5,6 +5,7 @@
  * few seconds, and the flow "container" (./engine.ts).
  */
 import type { Message, SQSClient } from "@aws-sdk/client-sqs";
+import { parseStartedBy } from "../../core/backends/ecs/startedBy.ts";
 import type { Faults } from "../../core/runtime/deps.ts";
 import { makeDispatchHandler } from "../../functions/aws/dispatch.ts";
 import { ecsApiFactory } from "../../functions/aws/ecsApi.ts";
@@ -35,8 +36,21 @@ export interface PipelineOptions {
   visibilityTimeout?: number;
   /** Dispatcher crashes are injected only while this says so. */
   crashing(): boolean;
-  /** Progress of a run: a message for it delivered, a step of its task. */
+  /** Progress of a run: a step of its task. */
   onProgress(runId: string, what: string): void;
+  /** A dispatch message for a run sent; one delivered (`first`: not a redelivery). */
+  onSent(runId: string, what: string): void;
+  onDelivered(runId: string, first: boolean, what: string): void;
+}
+
+/** The run of an ECS task event (its task's `startedBy`). */
+function runOfEvent(message: Message): string | null {
+  try {
+    const body = JSON.parse(message.Body ?? "{}") as { detail?: { startedBy?: string } };
+    return parseStartedBy(body.detail?.startedBy)?.flowRunId ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** The run a dispatch message names (trigger messages name none yet). */
@@ -97,6 +111,8 @@ export async function startPipeline(o: PipelineOptions) {
         send: async (message, options) => {
           await queue.send(message, options);
           sent.dispatch++;
+          if (message.kind === "dispatch")
+            o.onSent(message.flowRunId, `dispatch message sent (delay ${options?.delaySeconds ?? 0} s)`);
         },
       },
     });
@@ -113,7 +129,7 @@ export async function startPipeline(o: PipelineOptions) {
     onDelivery: (m) => {
       const run = runOf(m);
       const count = m.Attributes?.ApproximateReceiveCount ?? "1";
-      if (run) o.onProgress(run, `dispatch message delivered (receive ${count})`);
+      if (run) o.onDelivered(run, count === "1", `dispatch message delivered (receive ${count})`);
     },
   });
   const events = startMapping({
@@ -124,6 +140,11 @@ export async function startPipeline(o: PipelineOptions) {
     visibilityTimeout,
     handlerFor: makeEventsHandler,
     newRuntime: () => newRuntime(undefined),
+    onDelivery: (m) => {
+      const run = runOfEvent(m);
+      const count = m.Attributes?.ApproximateReceiveCount ?? "1";
+      if (run) o.onProgress(run, `ECS event delivered (receive ${count})`);
+    },
     crash: {
       afterClaim: 0,
       afterSubmit: 0,

@@ -8,10 +8,13 @@
  *
  * A run is judged only by its own progress, never against a wall-clock deadline:
  * - settled: it reached a final state;
- * - stuck: unfinished, and no progress for `stuckAfterMs` counted from the later of its last
- *   progress and the end of fault injection (a fault may legitimately hold a run up until the
- *   pipeline's timers — visibility timeout, start timeout — bring it back);
- * - slow: unfinished but still moving within that bound.
+ * - stuck: unfinished, nothing queued for it, and no progress for `stuckAfterMs` counted from the
+ *   later of its last progress and the end of fault injection (a fault may legitimately hold a run
+ *   up until the pipeline's timers — visibility timeout, start timeout — bring it back);
+ * - slow: unfinished but still moving within that bound, or waiting for a message sent for it and
+ *   not yet delivered (its turn in a queue backlog, or a delay: the quiet cap bounds that).
+ *
+ * Messages sent and first delivered per run are counted here too (./pipeline.ts reports both).
  */
 
 export type Settling = "settled" | "slow" | "stuck";
@@ -28,11 +31,14 @@ export interface ClassifyInput {
   /** When fault injection (proxy faults, dispatcher crashes) ended; Infinity while it goes on. */
   faultsEndedAt: number;
   now: number;
+  /** A message for the run is queued (sent, not yet delivered). */
+  waiting?: boolean;
   stuckAfterMs: number;
 }
 
 export function classify(i: ClassifyInput): Settling {
   if (i.finished) return "settled";
+  if (i.waiting) return "slow";
   const last = Number.isFinite(i.lastProgressAt) ? (i.lastProgressAt as number) : -Infinity;
   const quietSince = Math.max(last, i.faultsEndedAt);
   return i.now - quietSince >= i.stuckAfterMs ? "stuck" : "slow";
@@ -42,6 +48,7 @@ export function classify(i: ClassifyInput): Settling {
 export class ProgressLog {
   private readonly notes = new Map<string, ProgressNote[]>();
   private readonly last = new Map<string, number>();
+  private readonly queued = new Map<string, number>();
 
   constructor(private readonly keep = 30) {}
 
@@ -53,6 +60,23 @@ export class ProgressLog {
     if (list.length > this.keep) list.splice(0, list.length - this.keep);
     this.notes.set(runId, list);
     this.last.set(runId, Math.max(at, this.last.get(runId) ?? -Infinity));
+  }
+
+  /** A message naming the run was sent (noted as progress; the run now waits for its delivery). */
+  sent(runId: string, what: string, at = Date.now()): void {
+    this.queued.set(runId, (this.queued.get(runId) ?? 0) + 1);
+    this.note(runId, what, at);
+  }
+
+  /** A message naming the run was delivered; `first` for its first delivery (not a redelivery). */
+  delivered(runId: string, first: boolean, what: string, at = Date.now()): void {
+    if (first) this.queued.set(runId, Math.max(0, (this.queued.get(runId) ?? 0) - 1));
+    this.note(runId, what, at);
+  }
+
+  /** Messages for the run sent and not yet delivered. */
+  waiting(runId: string): boolean {
+    return (this.queued.get(runId) ?? 0) > 0;
   }
 
   lastAt(runId: string): number | undefined {

@@ -1,8 +1,8 @@
 /**
  * After fault injection ends (no new runs are requested after that), the soak waits for quiet:
  * every run finished, both queues empty, no invocation or task running — twice in a row. It waits
- * up to a generous cap, and stops sooner only when every unfinished run is stuck (./progress.ts),
- * since waiting cannot change that. Each check notes the open runs' state and pid changes as
+ * up to a generous cap, and stops sooner only when every unfinished run is stuck (./progress.ts):
+ * nothing queued for it and no progress for the bound, which waiting longer cannot change. Each check notes the open runs' state and pid changes as
  * progress, and the report says what was waited for and how long.
  */
 import type { FlowRun } from "../../core/prefect/types.ts";
@@ -107,6 +107,7 @@ export async function untilQuiet(o: QuietOptions): Promise<QuietReport> {
             faultsEndedAt: o.faultsEndedAt,
             now,
             stuckAfterMs: o.stuckAfterMs,
+            waiting: o.log.waiting(r.id),
           }) === "stuck",
       ).length;
       const queued =

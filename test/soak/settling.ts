@@ -23,6 +23,7 @@ export async function unsettled(
   t0: number,
 ): Promise<Unsettled> {
   const open = runs.filter((r) => verdict(r) === "stuck");
+  // Judged when waiting stopped; progress noted after that (before the pipeline stopped) counts.
   const now = quiet.faultsEndedAt + quiet.waitedMs;
   const out: Unsettled = { stuck: [], slow: [], histories: new Map() };
   for (const run of open) {
@@ -34,11 +35,12 @@ export async function unsettled(
       faultsEndedAt: quiet.faultsEndedAt,
       now,
       stuckAfterMs: quiet.stuckAfterMs,
+      waiting: log.waiting(run.id),
     });
     (settling === "stuck" ? out.stuck : out.slow).push(run);
     const last = log.lastAt(run.id);
     out.histories.set(run.id, [
-      `${settling} run ${run.id} (${run.state_type}/${run.state_name}); last progress ${last === undefined ? "never" : `+${((last - t0) / 1000).toFixed(1)} s`}, faults ended +${((quiet.faultsEndedAt - t0) / 1000).toFixed(1)} s, judged at +${((now - t0) / 1000).toFixed(1)} s`,
+      `${settling} run ${run.id} (${run.state_type}/${run.state_name}${log.waiting(run.id) ? ", a message for it queued" : ""}); last progress ${last === undefined ? "never" : `+${((last - t0) / 1000).toFixed(1)} s`}, faults ended +${((quiet.faultsEndedAt - t0) / 1000).toFixed(1)} s, judged at +${((now - t0) / 1000).toFixed(1)} s`,
       ...log.describe(run.id, t0),
     ]);
   }

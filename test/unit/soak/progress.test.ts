@@ -60,6 +60,28 @@ describe("soak progress verdict", () => {
     expect(judge([], 261)).toBe("stuck");
   });
 
+  it("a run waiting for a message sent for it is slow, not stuck, however long it waits", () => {
+    const log = new ProgressLog();
+    log.sent("r", "dispatch message sent", 120 * S);
+    const judged = (now: number) =>
+      classify({
+        finished: false,
+        lastProgressAt: log.lastAt("r"),
+        faultsEndedAt: FAULTS_END,
+        now: now * S,
+        stuckAfterMs: BOUND,
+        waiting: log.waiting("r"),
+      });
+    expect(judged(1_000)).toBe("slow");
+    // A redelivery does not settle the account; the first delivery does, and the clock runs again.
+    log.delivered("r", false, "redelivered", 130 * S);
+    expect(log.waiting("r")).toBe(true);
+    log.delivered("r", true, "delivered", 300 * S);
+    expect(log.waiting("r")).toBe(false);
+    expect(judged(459)).toBe("slow");
+    expect(judged(460)).toBe("stuck");
+  });
+
   it("notes arriving out of order: the latest time counts, and the history reads in time order", () => {
     const log = new ProgressLog(3);
     log.note("r", "state Pending", 50 * S);
