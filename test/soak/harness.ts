@@ -129,6 +129,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       onProgress: (run, what) => log.note(run, what),
       onSent: (run, what) => log.sent(run, what),
       onDelivered: (run, first, what) => log.delivered(run, first, what),
+      onHandled: (run) => log.handled(run),
     });
     const load = { created, ...(await createTriggered(o, world, pipeline, sqs)) };
     progress(`${load.keys.length} trigger/webhook keys sent by ${secs(t0)} s`);

@@ -57,6 +57,8 @@ export interface MappingOptions {
   };
   /** Every delivery, before the handler sees it (the soak notes it as progress of the message's run). */
   onDelivery?(message: Message): void;
+  /** The invocation that received `message` ended (handled, failed or crashed). */
+  onHandled?(message: Message): void;
 }
 
 export interface Mapping {
@@ -182,6 +184,7 @@ export function startMapping(o: MappingOptions): Mapping {
         }
       } finally {
         busy--;
+        for (const m of messages) o.onHandled?.(m);
       }
     }
   };

@@ -41,6 +41,8 @@ export interface PipelineOptions {
   /** A dispatch message for a run sent; one delivered (`first`: not a redelivery). */
   onSent(runId: string, what: string): void;
   onDelivered(runId: string, first: boolean, what: string): void;
+  /** The invocation that got a dispatch message for the run ended. */
+  onHandled(runId: string): void;
 }
 
 /** The run of an ECS task event (its task's `startedBy`). */
@@ -130,6 +132,10 @@ export async function startPipeline(o: PipelineOptions) {
       const run = runOf(m);
       const count = m.Attributes?.ApproximateReceiveCount ?? "1";
       if (run) o.onDelivered(run, count === "1", `dispatch message delivered (receive ${count})`);
+    },
+    onHandled: (m) => {
+      const run = runOf(m);
+      if (run) o.onHandled(run);
     },
   });
   const events = startMapping({

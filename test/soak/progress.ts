@@ -11,10 +11,11 @@
  * - stuck: unfinished, nothing queued for it, and no progress for `stuckAfterMs` counted from the
  *   later of its last progress and the end of fault injection (a fault may legitimately hold a run
  *   up until the pipeline's timers — visibility timeout, start timeout — bring it back);
- * - slow: unfinished but still moving within that bound, or waiting for a message sent for it and
- *   not yet delivered (its turn in a queue backlog, or a delay: the quiet cap bounds that).
+ * - slow: unfinished but still moving within that bound, or waiting on a message for it — sent and
+ *   not yet delivered (its turn in a queue backlog, a delay), or delivered to an invocation still
+ *   working through its batch. The quiet cap bounds that wait.
  *
- * Messages sent and first delivered per run are counted here too (./pipeline.ts reports both).
+ * Messages sent, first delivered and handled per run are counted here too (./pipeline.ts reports them).
  */
 
 export type Settling = "settled" | "slow" | "stuck";
@@ -49,6 +50,7 @@ export class ProgressLog {
   private readonly notes = new Map<string, ProgressNote[]>();
   private readonly last = new Map<string, number>();
   private readonly queued = new Map<string, number>();
+  private readonly handling = new Map<string, number>();
 
   constructor(private readonly keep = 30) {}
 
@@ -71,12 +73,18 @@ export class ProgressLog {
   /** A message naming the run was delivered; `first` for its first delivery (not a redelivery). */
   delivered(runId: string, first: boolean, what: string, at = Date.now()): void {
     if (first) this.queued.set(runId, Math.max(0, (this.queued.get(runId) ?? 0) - 1));
+    this.handling.set(runId, (this.handling.get(runId) ?? 0) + 1);
     this.note(runId, what, at);
   }
 
-  /** Messages for the run sent and not yet delivered. */
+  /** The invocation that got a delivery for the run ended. */
+  handled(runId: string): void {
+    this.handling.set(runId, Math.max(0, (this.handling.get(runId) ?? 0) - 1));
+  }
+
+  /** A message for the run is queued (sent, not yet delivered) or in an invocation still running. */
   waiting(runId: string): boolean {
-    return (this.queued.get(runId) ?? 0) > 0;
+    return (this.queued.get(runId) ?? 0) > 0 || (this.handling.get(runId) ?? 0) > 0;
   }
 
   lastAt(runId: string): number | undefined {

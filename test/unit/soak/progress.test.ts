@@ -76,7 +76,12 @@ describe("soak progress verdict", () => {
     // A redelivery does not settle the account; the first delivery does, and the clock runs again.
     log.delivered("r", false, "redelivered", 130 * S);
     expect(log.waiting("r")).toBe(true);
+    log.handled("r");
     log.delivered("r", true, "delivered", 300 * S);
+    // Delivered into an invocation that is still working through its batch: still waiting.
+    expect(log.waiting("r")).toBe(true);
+    expect(judged(1_000)).toBe("slow");
+    log.handled("r");
     expect(log.waiting("r")).toBe(false);
     expect(judged(459)).toBe("slow");
     expect(judged(460)).toBe("stuck");
