@@ -42,18 +42,31 @@ export interface QuietOptions {
   faultsEndedAt: number;
   capMs: number;
   stuckAfterMs: number;
+  /** Between checks (default 3 s). */
   intervalMs?: number;
+  /** Between full listings of the open runs (default 30 s). */
+  listEveryMs?: number;
   progress(line: string): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const OPEN = ["SCHEDULED", "PENDING", "RUNNING"] as const;
+
+/** How many runs are open: one cheap count, so waiting does not load the server it measures. */
+async function countOpen(world: World): Promise<number> {
+  return await world.admin.rest<number>("POST", "/flow_runs/count", {
+    flow_runs: { state: { type: { any_: OPEN } } },
+    work_pools: { name: { any_: [world.pool.name] } },
+  });
+}
 
 async function openRuns(world: World): Promise<FlowRun[]> {
   const out: FlowRun[] = [];
   for (let offset = 0; ; offset += 200) {
     const page = await world.admin.client.filterFlowRuns({
       workPoolNames: [world.pool.name],
-      stateTypes: ["SCHEDULED", "PENDING", "RUNNING"],
+      stateTypes: [...OPEN],
       limit: 200,
       offset,
     });
@@ -94,25 +107,35 @@ export async function untilQuiet(o: QuietOptions): Promise<QuietReport> {
     lastBusy: null,
   };
   let quietPasses = 0;
+  let listedAt = 0;
+  let stuck = 0;
   while (Date.now() - o.faultsEndedAt < o.capMs) {
     try {
-      const runs = await openRuns(o.world);
+      // The full list (to note state/pid changes and judge stuck-ness) every `listEveryMs`, or
+      // whenever few runs are left; a count in between. After faults end no run is scheduled in the
+      // future, so the count is the open runs.
+      let open = await countOpen(o.world);
       const now = Date.now();
-      observeRuns(runs, o.log, seen, now);
-      const stuck = runs.filter(
-        (r) =>
-          classify({
-            finished: false,
-            lastProgressAt: o.log.lastAt(r.id),
-            faultsEndedAt: o.faultsEndedAt,
-            now,
-            stuckAfterMs: o.stuckAfterMs,
-            waiting: o.log.waiting(r.id),
-          }) === "stuck",
-      ).length;
+      if (open > 0 && (open <= 20 || now - listedAt >= (o.listEveryMs ?? 30_000))) {
+        const runs = await openRuns(o.world);
+        listedAt = now;
+        open = runs.length;
+        observeRuns(runs, o.log, seen, now);
+        stuck = runs.filter(
+          (r) =>
+            classify({
+              finished: false,
+              lastProgressAt: o.log.lastAt(r.id),
+              faultsEndedAt: o.faultsEndedAt,
+              now,
+              stuckAfterMs: o.stuckAfterMs,
+              waiting: o.log.waiting(r.id),
+            }) === "stuck",
+        ).length;
+      } else if (open === 0) stuck = 0;
       const queued =
         (await queueDepth(o.world, o.world.dispatch)) + (await queueDepth(o.world, o.world.events));
-      const sample = { at: now, open: runs.length, stuck, queued, busy: o.pipeline.busy() };
+      const sample = { at: now, open, stuck, queued, busy: o.pipeline.busy() };
       report.first ??= sample;
       const quietNow = sample.open === 0 && sample.queued === 0 && sample.busy === 0;
       if (!quietNow) report.lastBusy = sample;
@@ -125,14 +148,14 @@ export async function untilQuiet(o: QuietOptions): Promise<QuietReport> {
         report.reason = "quiet";
         break;
       }
-      if (sample.open > 0 && stuck === sample.open) {
+      if (sample.open > 0 && stuck === sample.open && listedAt === now) {
         report.reason = "all open runs stuck";
         break;
       }
     } catch (error) {
       o.progress(`quiet check failed: ${(error as Error).message}`);
     }
-    await sleep(o.intervalMs ?? 2_000);
+    await sleep(o.intervalMs ?? 3_000);
   }
   report.waitedMs = Date.now() - o.faultsEndedAt;
   return report;
