@@ -76,8 +76,6 @@ export const VISIBILITY_TIMEOUT = 45;
  * runs multiplies duplicate deliveries (they are absorbed, at one read each).
  */
 export const TICK_SECONDS = 20;
-/** Ticks that may run at once: one late tick (timed out, in production) never stops the next. */
-const TICK_OVERLAP = 2;
 
 export async function startPipeline(o: PipelineOptions) {
   const { world, proxies, sqs } = o;
@@ -172,30 +170,14 @@ export async function startPipeline(o: PipelineOptions) {
   const tickHandler = makeTickHandler(async () => front);
   const webhook = makeWebhookHandler(async () => front);
   const ticks = { count: 0, failed: 0 };
-  // As EventBridge invokes the tick function: on a fixed cadence, whether or not the previous one
-  // finished (production: every minute, 55 s timeout). A tick still running after TICK_OVERLAP
-  // cadences would have been killed by its timeout; it is left to finish, but no longer holds back
-  // the next one. At most TICK_OVERLAP ticks are counted in flight, so a slow server is not piled on.
-  const inFlight: Promise<void>[] = [];
   let ticking = true;
-  const tickOnce = async () => {
-    const result = await tickHandler({}).catch(() => null);
-    ticks.count++;
-    if (!result || result.error || result.ticked.some((t) => t.error)) ticks.failed++;
-  };
   const tickLoop = (async () => {
-    let live: Array<{ startedAt: number; done: boolean }> = [];
     while (ticking) {
-      const now = Date.now();
-      live = live.filter((t) => !t.done && now - t.startedAt < TICK_OVERLAP * tickSeconds * 1000);
-      if (live.length < TICK_OVERLAP) {
-        const entry = { startedAt: now, done: false };
-        live.push(entry);
-        inFlight.push(tickOnce().finally(() => (entry.done = true)));
-      }
+      const result = await tickHandler({}).catch(() => null);
+      ticks.count++;
+      if (!result || result.error || result.ticked.some((t) => t.error)) ticks.failed++;
       await new Promise((r) => setTimeout(r, tickSeconds * 1000));
     }
-    await Promise.all(inFlight);
   })();
   return {
     sent,
