@@ -117,6 +117,26 @@ export function countBy<T>(items: readonly T[], key: (t: T) => string | null): M
   return out;
 }
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+/** Crashed runs by reason: the first sentence, without the common prefix, numbers generalised. */
+export function crashReasons(runs: readonly FlowRun[]): string {
+  const reasons = countBy(
+    runs.filter((r) => r.state_type === "CRASHED"),
+    (r) =>
+      (r.state?.message ?? "")
+        .replace(UUID, ":id")
+        .replace(/^Flow run infrastructure /, "")
+        .split(". ")[0]
+        ?.replace(/\b\d+ s\b/g, "N s")
+        .slice(0, 80) ?? "",
+  );
+  return [...reasons]
+    .sort((a, b) => b[1] - a[1])
+    .map(([m, n]) => `${n}× ${m}`)
+    .join("; ");
+}
+
 /** Rows of `label | value`, as one aligned block. */
 export function table(title: string, rows: ReadonlyArray<readonly [string, string | number]>): string {
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -47,8 +47,11 @@ export interface EngineOptions {
   random: () => number;
   intervalMs?: number;
   orphanGraceMs?: number;
+  /** Each step of a run's task (event sent, flow state accepted, exit), as progress of that run. */
+  onProgress?(runId: string, what: string): void;
 }
 
+const shortArn = (arn: string | undefined) => (arn ?? "?").slice(-8);
 const pidTask = (pid: string) => (pid.includes("::") ? pid.slice(pid.indexOf("::") + 2) : pid);
 
 export function startEngine(o: EngineOptions) {
@@ -86,6 +89,8 @@ export function startEngine(o: EngineOptions) {
       new SendMessageCommand({ QueueUrl: world.events.url, MessageBody: JSON.stringify(event) }),
     );
     stats.eventsSent++;
+    const runId = parseStartedBy(task.startedBy)?.flowRunId;
+    if (runId) o.onProgress?.(runId, `ECS event ${detail.lastStatus} of task ${shortArn(task.taskArn)}`);
   };
 
   const describe = async (arns: string[]): Promise<Task[]> => {
@@ -156,9 +161,11 @@ export function startEngine(o: EngineOptions) {
     const state = (type: "RUNNING" | "COMPLETED") =>
       api.setState(run.id, { type, name: type === "RUNNING" ? "Running" : "Completed" });
     const started = run.state?.type === "RUNNING" || (await state("RUNNING")).status === "ACCEPT";
+    o.onProgress?.(run.id, `flow ${started ? "running" : "refused Running"} in ${shortArn(arn)}`);
     if (started && (await state("COMPLETED")).status === "ACCEPT") {
       stats.completed++;
       stats.completedRuns.add(run.id);
+      o.onProgress?.(run.id, `flow completed in ${shortArn(arn)}`);
     }
     await exit(arn, info, "completed", 0);
   };
@@ -184,11 +191,24 @@ export function startEngine(o: EngineOptions) {
     }
     for (const [run, arns] of byRun) if (arns.length > 1) stats.overlaps.push(`${run}: ${arns.join(", ")}`);
 
-    const pending = await world.admin.client.filterFlowRuns({
-      workPoolNames: [world.pool.name],
-      stateTypes: ["PENDING", "RUNNING"],
-      limit: 200,
-    });
+    // Only the runs of running tasks not yet handled: the soak's own reads load the server too.
+    const candidates = [
+      ...new Set(
+        runningArns
+          .filter((a) => !busy.has(a) && !stats.tasks.get(a)?.outcome)
+          .map((a) => stats.tasks.get(a)?.runId)
+          .filter((id): id is string => !!id),
+      ),
+    ];
+    const pending: FlowRun[] = [];
+    for (let i = 0; i < candidates.length; i += 200)
+      pending.push(
+        ...(await world.admin.client.filterFlowRuns({
+          ids: candidates.slice(i, i + 200),
+          stateTypes: ["PENDING", "RUNNING"],
+          limit: 200,
+        })),
+      );
     const work: Promise<void>[] = [];
     const claimed = new Set<string>();
     for (const run of pending) {
@@ -224,7 +244,7 @@ export function startEngine(o: EngineOptions) {
         stats.passErrors++;
         stats.lastError = (error as Error).message;
       }
-      await new Promise((r) => setTimeout(r, o.intervalMs ?? 500));
+      await new Promise((r) => setTimeout(r, o.intervalMs ?? 1000));
     }
   })();
 

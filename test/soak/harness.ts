@@ -2,17 +2,22 @@
  * The soak: runs created through the Prefect API (scheduled at a few instants, found by the tick),
  * by `trigger` messages (some fired twice, as a duplicate cron firing) and by the signed webhook,
  * carried through the AWS pipeline (./pipeline.ts) with faults between pushpool and both peers
- * (./proxies.ts) and crashes inside the dispatcher; then quiet, then the census (./verdict.ts).
- * Everything the functions print and every request they make is scanned for the canary secrets.
+ * (./proxies.ts) and crashes inside the dispatcher. Faults and crashes end at a defined time
+ * (`faultTailSeconds` after the last run was requested or due); no run is requested after that.
+ * Then the soak waits for quiet (./quiet.ts) up to a cap, noting each run's progress
+ * (./progress.ts), and takes the census (./verdict.ts). Everything the functions print and every
+ * request they make is scanned for the canary secrets.
  */
 import { writeFileSync } from "node:fs";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mulberry32 } from "../reliability/faultProxy.ts";
 import { signedFunctionUrlEvent } from "../reliability/secretHygieneKit.ts";
 import { addHits, type Canaries, canaryHits, captureStdio, noHits } from "./capture.ts";
-import { queueDepth, verdict } from "./census.ts";
-import { type Pipeline, startPipeline, VISIBILITY_TIMEOUT } from "./pipeline.ts";
+import { type Pipeline, startPipeline, TICK_SECONDS, VISIBILITY_TIMEOUT } from "./pipeline.ts";
+import { ProgressLog } from "./progress.ts";
 import { startProxies } from "./proxies.ts";
+import { untilQuiet } from "./quiet.ts";
+import { RequestKinds } from "./requestKinds.ts";
 import { judge, type SoakResult } from "./verdict.ts";
 import { createWorld, REGION, TEST_CREDENTIALS, useMoto, type World } from "./world.ts";
 
@@ -26,7 +31,16 @@ export interface SoakOptions {
   canaries: Canaries;
   /** Keep moto tasks RUNNING until StopTask (a moto-wide state-manager setting: own moto only). */
   holdTasks: boolean;
-  deadlineMs: number;
+  /** Faults and crashes go on this long after the last run was requested or due (default 60). */
+  faultTailSeconds?: number;
+  /** How long the soak waits for quiet once faults ended, at most (default 600). */
+  quietCapSeconds?: number;
+  /**
+   * An unfinished run with no progress for this long (counted from the later of its last progress
+   * and the end of faults) is stuck. Default: twice the start timeout plus two ticks — the longest
+   * a run may wait, without faults, for redelivery or reconcile to move it.
+   */
+  stuckSeconds?: number;
   /** Tick cadence in seconds (default 20). */
   tickSeconds?: number;
   /** SQS visibility timeout of both queues (default VISIBILITY_TIMEOUT of ./pipeline.ts). */
@@ -74,15 +88,29 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     maxReceiveCount: 5,
   });
   const hits = { requests: noHits(), logs: noHits() };
+  const log = new ProgressLog();
+  const kinds = new RequestKinds();
+  const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
   const proxies = await startProxies({
     ...o,
-    onRequest: (r) => addHits(hits.requests, canaryHits(JSON.stringify(r), o.canaries)),
+    onRequest: (r, peer) => {
+      addHits(hits.requests, canaryHits(JSON.stringify(r), o.canaries));
+      if (peer !== "prefect") return;
+      kinds.add(r.method, r.path, r.body);
+      const id = UUID.exec(r.path)?.[0];
+      // A write naming a run (set_state, PATCH pid/labels) is progress of that run.
+      if (id && r.method !== "GET" && !r.path.includes("/filter"))
+        log.note(id, `${r.method} ${r.path.split("?")[0]?.replace(id, ":id")} ${r.body.slice(0, 60)}`);
+    },
   });
+  const faults = { on: true };
+  const visibility = o.visibilityTimeout ?? VISIBILITY_TIMEOUT;
+  const stuckAfterMs = (o.stuckSeconds ?? 2 * (visibility + 15) + 2 * (o.tickSeconds ?? TICK_SECONDS)) * 1000;
   const capture = captureStdio({ echo: false });
   const sqs = new SQSClient({ region: REGION, endpoint: o.motoEndpoint, credentials: TEST_CREDENTIALS });
   let pipeline: Pipeline | undefined;
   try {
-    const created = await createApiRuns(o, world);
+    const { created, lastDueAt } = await createApiRuns(o, world);
     progress(`created ${created.length} runs through the API by ${secs(t0)} s`);
     pipeline = await startPipeline({
       world,
@@ -97,10 +125,38 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       failRate: 0.08,
       tickSeconds: o.tickSeconds,
       visibilityTimeout: o.visibilityTimeout,
+      crashing: () => faults.on,
+      onProgress: (run, what) => log.note(run, what),
+      onSent: (run, what) => log.sent(run, what),
+      onDelivered: (run, first, what) => log.delivered(run, first, what),
+      onHandled: (run) => log.handled(run),
     });
     const load = { created, ...(await createTriggered(o, world, pipeline, sqs)) };
     progress(`${load.keys.length} trigger/webhook keys sent by ${secs(t0)} s`);
-    const quiet = await untilQuiet(o, world, pipeline, t0, progress);
+    // Load has ended; faults go on for a defined tail, then stop, and the pipeline drains.
+    const faultsEndAt = Math.max(Date.now(), lastDueAt) + (o.faultTailSeconds ?? 60) * 1000;
+    await sleep(faultsEndAt - Date.now());
+    faults.on = false;
+    proxies.prefect.setEnabled(false);
+    proxies.ecs.setEnabled(false);
+    const faultsEndedAt = Date.now();
+    const duringFaults = {
+      prefect: proxies.prefect.stats(),
+      ecs: proxies.ecs.stats(),
+      crashes: { ...pipeline.dispatch.stats.crashes },
+      claims: pipeline.dispatch.stats.hooks.afterClaim,
+      seconds: (faultsEndedAt - t0) / 1000,
+    };
+    progress(`faults ended at ${secs(t0)} s; waiting for quiet`);
+    const quiet = await untilQuiet({
+      world,
+      pipeline,
+      log,
+      faultsEndedAt,
+      capMs: (o.quietCapSeconds ?? 600) * 1000,
+      stuckAfterMs,
+      progress,
+    });
     await pipeline.stop();
     for (const line of capture.lines()) addHits(hits.logs, canaryHits(line, o.canaries));
     if (o.logFile) writeFileSync(o.logFile, capture.text());
@@ -109,6 +165,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       world,
       t0,
       quiet,
+      progressLog: log,
+      requestKinds: kinds,
+      duringFaults,
       ...load,
       sent: pipeline.sent,
       dispatch: pipeline.dispatch.stats,
@@ -140,7 +199,10 @@ function split(runs: number) {
  * at a time (SQLite answers 503 to concurrent creates), scheduled at 4 instants `spread` apart from
  * just after creation ends.
  */
-async function createApiRuns(o: SoakOptions, world: World): Promise<string[]> {
+async function createApiRuns(
+  o: SoakOptions,
+  world: World,
+): Promise<{ created: string[]; lastDueAt: number }> {
   const { byApi } = split(o.runs);
   const spread = (o.spreadSeconds ?? 12) * 1000;
   const base = Date.now() + 8_000 + byApi * 40;
@@ -154,7 +216,7 @@ async function createApiRuns(o: SoakOptions, world: World): Promise<string[]> {
     );
     created.push(run.id);
   }
-  return created;
+  return { created, lastDueAt: base + 3 * spread };
 }
 
 /** Trigger messages (1 in 8 sent twice, as a duplicate cron firing) and signed webhook calls. */
@@ -185,59 +247,28 @@ async function createTriggered(o: SoakOptions, world: World, pipeline: Pipeline,
       await sleep((3 * spread) / byTrigger);
     }
   };
-  const webhooks = async () => {
-    for (let i = 0; i < byWebhook; i++) {
-      const key = `soak-webhook-${world.prefix}-${i}`;
-      const body = JSON.stringify({ deployment: ref(i), idempotencyKey: key });
-      // A 5xx (Prefect busy or unreachable through the proxy) is what a CI caller retries: backing
-      // off 1, 2, 4, 8 s, then every 16 s, for about two minutes (a burst of due runs keeps a
-      // SQLite-backed server answering 503 to creates for a minute or more).
-      for (let attempt = 1; ; attempt++) {
-        const response = await pipeline.webhook(signedFunctionUrlEvent(body, o.canaries.webhookSecret));
-        if (response.statusCode === 202 || response.statusCode === 200) break;
-        if (attempt >= WEBHOOK_ATTEMPTS) {
-          webhookFailures.push(`${key} ${response.statusCode} ${response.body}`);
-          break;
-        }
-        webhookRetries++;
-        await sleep(1000 * Math.min(16, 2 ** (attempt - 1)));
+  // Independent callers, one every 3 × spread / byWebhook: a caller retrying does not hold back the
+  // next one, so load generation ends within one retry window of the last slot.
+  const webhook = async (i: number) => {
+    await sleep((i * 3 * spread) / byWebhook);
+    const key = `soak-webhook-${world.prefix}-${i}`;
+    const body = JSON.stringify({ deployment: ref(i), idempotencyKey: key });
+    // A 5xx (Prefect busy or unreachable through the proxy) is what a CI caller retries: backing
+    // off 1, 2, 4, 8 s, then every 16 s, for about two minutes (a burst of due runs keeps a
+    // SQLite-backed server answering 503 to creates for a minute or more).
+    for (let attempt = 1; ; attempt++) {
+      const response = await pipeline.webhook(signedFunctionUrlEvent(body, o.canaries.webhookSecret));
+      if (response.statusCode === 202 || response.statusCode === 200) break;
+      if (attempt >= WEBHOOK_ATTEMPTS) {
+        webhookFailures.push(`${key} ${response.statusCode} ${response.body}`);
+        break;
       }
-      keys.push(key);
-      await sleep((3 * spread) / byWebhook);
+      webhookRetries++;
+      await sleep(1000 * Math.min(16, 2 ** (attempt - 1)));
     }
+    keys.push(key);
   };
+  const webhooks = () => Promise.all(Array.from({ length: byWebhook }, (_, i) => webhook(i)));
   await Promise.all([triggers(), webhooks()]);
   return { keys, webhookFailures, webhookRetries };
-}
-
-/** Every run settled, both queues empty, nothing in progress — twice in a row — or the deadline. */
-async function untilQuiet(
-  o: SoakOptions,
-  world: World,
-  pipeline: Pipeline,
-  t0: number,
-  progress: (line: string) => void,
-): Promise<boolean> {
-  let quietPasses = 0;
-  while (Date.now() - t0 < o.deadlineMs && quietPasses < 2) {
-    await sleep(2_000);
-    try {
-      const runs = await world.admin.client.filterFlowRuns({
-        workPoolNames: [world.pool.name],
-        stateTypes: ["SCHEDULED", "PENDING", "RUNNING"],
-        limit: 200,
-      });
-      const open = runs.filter((r) => verdict(r) !== "ok").length;
-      const depth = (await queueDepth(world, world.dispatch)) + (await queueDepth(world, world.events));
-      const busy = pipeline.busy();
-      quietPasses = open === 0 && depth === 0 && busy === 0 ? quietPasses + 1 : 0;
-      const e = pipeline.engine.stats;
-      progress(
-        `+${secs(t0)} s: open runs ${open}, queued ${depth}, busy ${busy}, flows done ${e.completed + e.failed}`,
-      );
-    } catch (error) {
-      progress(`quiet check failed: ${(error as Error).message}`);
-    }
-  }
-  return quietPasses >= 2;
 }

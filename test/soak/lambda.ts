@@ -47,7 +47,18 @@ export interface MappingOptions {
   visibilityTimeout: number;
   handlerFor(getRuntime: () => Promise<AwsRuntime>): Handler;
   newRuntime(faults: Faults | undefined): Promise<AwsRuntime>;
-  crash?: { afterClaim: number; afterSubmit: number; midBatch: number; random: () => number };
+  crash?: {
+    afterClaim: number;
+    afterSubmit: number;
+    midBatch: number;
+    random: () => number;
+    /** Crashes are injected only while this says so (default: always). */
+    enabled?: () => boolean;
+  };
+  /** Every delivery, before the handler sees it (the soak notes it as progress of the message's run). */
+  onDelivery?(message: Message): void;
+  /** The invocation that received `message` ended (handled, failed or crashed). */
+  onHandled?(message: Message): void;
 }
 
 export interface Mapping {
@@ -74,12 +85,13 @@ export function startMapping(o: MappingOptions): Mapping {
   };
   let running = true;
   let busy = 0;
+  const crashing = () => o.crash?.enabled?.() ?? true;
 
   const instance = async () => {
     const state = { crashed: false };
     const hook = (kind: "afterClaim" | "afterSubmit") => (flowRunId: string) => {
       stats.hooks[kind]++;
-      if (o.crash && o.crash.random() < o.crash[kind]) {
+      if (o.crash && crashing() && o.crash.random() < o.crash[kind]) {
         stats.crashes[kind]++;
         state.crashed = true;
         throw new InjectedCrash(`injected crash ${kind} of ${flowRunId}`);
@@ -132,11 +144,12 @@ export function startMapping(o: MappingOptions): Mapping {
         stats.redeliveries += messages.filter(
           (m) => Number(m.Attributes?.ApproximateReceiveCount ?? "1") > 1,
         ).length;
+        for (const m of messages) o.onDelivery?.(m);
         const records = messages.map((m) => toRecord(m, o.queue.arn, o.region));
         let response: SQSBatchResponse | undefined;
         let crashed = false;
         try {
-          if (o.crash && records.length >= 2 && o.crash.random() < o.crash.midBatch) {
+          if (o.crash && crashing() && records.length >= 2 && o.crash.random() < o.crash.midBatch) {
             const k = 1 + Math.floor(o.crash.random() * (records.length - 1));
             await inst.handler({ Records: records.slice(0, k) });
             stats.crashes.midBatch++;
@@ -171,6 +184,7 @@ export function startMapping(o: MappingOptions): Mapping {
         }
       } finally {
         busy--;
+        for (const m of messages) o.onHandled?.(m);
       }
     }
   };

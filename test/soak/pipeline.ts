@@ -4,7 +4,8 @@
  * Manager at cold start), SQS event source mappings with crash injection (./lambda.ts), a tick every
  * few seconds, and the flow "container" (./engine.ts).
  */
-import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { Message, SQSClient } from "@aws-sdk/client-sqs";
+import { parseStartedBy } from "../../core/backends/ecs/startedBy.ts";
 import type { Faults } from "../../core/runtime/deps.ts";
 import { makeDispatchHandler } from "../../functions/aws/dispatch.ts";
 import { ecsApiFactory } from "../../functions/aws/ecsApi.ts";
@@ -33,6 +34,35 @@ export interface PipelineOptions {
   tickSeconds?: number;
   /** Of both queues' mappings (default {@link VISIBILITY_TIMEOUT}); the queues must match it. */
   visibilityTimeout?: number;
+  /** Dispatcher crashes are injected only while this says so. */
+  crashing(): boolean;
+  /** Progress of a run: a step of its task. */
+  onProgress(runId: string, what: string): void;
+  /** A dispatch message for a run sent; one delivered (`first`: not a redelivery). */
+  onSent(runId: string, what: string): void;
+  onDelivered(runId: string, first: boolean, what: string): void;
+  /** The invocation that got a dispatch message for the run ended. */
+  onHandled(runId: string): void;
+}
+
+/** The run of an ECS task event (its task's `startedBy`). */
+function runOfEvent(message: Message): string | null {
+  try {
+    const body = JSON.parse(message.Body ?? "{}") as { detail?: { startedBy?: string } };
+    return parseStartedBy(body.detail?.startedBy)?.flowRunId ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The run a dispatch message names (trigger messages name none yet). */
+function runOf(message: Message): string | null {
+  try {
+    const body = JSON.parse(message.Body ?? "{}") as { flowRunId?: unknown; kind?: unknown };
+    return typeof body.flowRunId === "string" ? body.flowRunId : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -83,6 +113,8 @@ export async function startPipeline(o: PipelineOptions) {
         send: async (message, options) => {
           await queue.send(message, options);
           sent.dispatch++;
+          if (message.kind === "dispatch")
+            o.onSent(message.flowRunId, `dispatch message sent (delay ${options?.delaySeconds ?? 0} s)`);
         },
       },
     });
@@ -95,7 +127,16 @@ export async function startPipeline(o: PipelineOptions) {
     visibilityTimeout,
     handlerFor: makeDispatchHandler,
     newRuntime,
-    crash: { ...o.crash, random: crashRandom },
+    crash: { ...o.crash, random: crashRandom, enabled: o.crashing },
+    onDelivery: (m) => {
+      const run = runOf(m);
+      const count = m.Attributes?.ApproximateReceiveCount ?? "1";
+      if (run) o.onDelivered(run, count === "1", `dispatch message delivered (receive ${count})`);
+    },
+    onHandled: (m) => {
+      const run = runOf(m);
+      if (run) o.onHandled(run);
+    },
   });
   const events = startMapping({
     sqs,
@@ -105,13 +146,25 @@ export async function startPipeline(o: PipelineOptions) {
     visibilityTimeout,
     handlerFor: makeEventsHandler,
     newRuntime: () => newRuntime(undefined),
-    crash: { afterClaim: 0, afterSubmit: 0, midBatch: o.crash.midBatch / 2, random: crashRandom },
+    onDelivery: (m) => {
+      const run = runOfEvent(m);
+      const count = m.Attributes?.ApproximateReceiveCount ?? "1";
+      if (run) o.onProgress(run, `ECS event delivered (receive ${count})`);
+    },
+    crash: {
+      afterClaim: 0,
+      afterSubmit: 0,
+      midBatch: o.crash.midBatch / 2,
+      random: crashRandom,
+      enabled: o.crashing,
+    },
   });
   const engine = startEngine({
     world,
     failRate: o.failRate,
     random: mulberry32(o.seed ^ 0xe9),
     orphanGraceMs: 12_000,
+    onProgress: o.onProgress,
   });
   const front = await newRuntime(undefined);
   const tickHandler = makeTickHandler(async () => front);

@@ -55,7 +55,7 @@ export async function startProxies(o: {
   seed: number;
   /** Off: forward everything (the secret-hygiene test records without faults). */
   faults?: boolean;
-  onRequest(request: RecordedRequest): void;
+  onRequest(request: RecordedRequest, peer: "prefect" | "ecs"): void;
 }): Promise<Proxies> {
   const on = o.faults ?? true;
   const prefect = await startFaultProxy({
@@ -73,8 +73,11 @@ export async function startProxies(o: {
     retryAfterSeconds: 1,
     rates: on ? ECS_RATES : {},
   });
-  const prefectRecorder = await startRelay({ upstream: prefect.url, onRequest: o.onRequest });
-  const ecsRecorder = await startRelay({ upstream: ecs.url, onRequest: o.onRequest });
+  const prefectRecorder = await startRelay({
+    upstream: prefect.url,
+    onRequest: (r) => o.onRequest(r, "prefect"),
+  });
+  const ecsRecorder = await startRelay({ upstream: ecs.url, onRequest: (r) => o.onRequest(r, "ecs") });
   return {
     prefectUrl: prefectRecorder.url,
     ecsUrl: ecsRecorder.url,

@@ -4,7 +4,12 @@
  * requires Basic auth with a canary auth string; the API key and webhook secret are canaries too,
  * and none may appear in any log line or recorded request.
  *
- *   SOAK_SEED (default 20261128)   SOAK_RUNS (default 500)   SOAK_DEADLINE_SECONDS (default 480)
+ *   SOAK_SEED (default 20261128)   SOAK_RUNS (default 500)
+ *   SOAK_FAULT_TAIL_SECONDS (default 60): faults and crashes go on this long after the last run was
+ *     requested or due, then stop; no run is requested after that.
+ *   SOAK_QUIET_CAP_SECONDS (default 600): the longest the soak then waits for quiet.
+ *   SOAK_STUCK_SECONDS (default 2 × start timeout + 2 ticks = 160): an unfinished run with no
+ *     progress for this long after faults ended is stuck; one still progressing at the cap is slow.
  *   PUSHPOOL_PEER_DB=sqlite|postgres (default sqlite: the Prefect server's database)
  *   SOAK_VERBOSE=1 prints progress lines. The functions' log lines go to $TMPDIR/pushpool-soak-<seed>.log.
  *
@@ -21,7 +26,7 @@ import { runSoak } from "./harness.ts";
 
 const seed = Number(process.env.SOAK_SEED ?? 20_261_128);
 const runs = Number(process.env.SOAK_RUNS ?? 500);
-const deadlineMs = Number(process.env.SOAK_DEADLINE_SECONDS ?? 480) * 1000;
+const env = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
 const verbose = process.env.SOAK_VERBOSE === "1";
 // The harness captures stdout/stderr (the functions' logs); the soak's own lines bypass it.
 const stdout = process.stdout.write.bind(process.stdout);
@@ -76,7 +81,9 @@ async function main(): Promise<number> {
       runs,
       canaries,
       holdTasks: true,
-      deadlineMs,
+      faultTailSeconds: env("SOAK_FAULT_TAIL_SECONDS"),
+      quietCapSeconds: env("SOAK_QUIET_CAP_SECONDS"),
+      stuckSeconds: env("SOAK_STUCK_SECONDS"),
       progress: verbose ? (line) => stderr(`${line}\n`) : undefined,
       logFile: join(tmpdir(), `pushpool-soak-${seed}.log`),
     });

@@ -1,14 +1,30 @@
 /**
  * The soak's census and invariants, and its table. A violation is a sentence naming what broke and
- * which runs/messages; the soak fails on any.
+ * which runs/messages; the soak fails on any. An unfinished run is stuck only when it made no
+ * progress for the bounded time after faults ended (./progress.ts); one still moving when the quiet
+ * cap came is slow, and fails the soak with its history, as not reaching quiet does.
  */
 import type { CanaryName } from "./capture.ts";
-import { allRuns, allTasks, countBy, percentile, queueDepth, readAll, table, verdict } from "./census.ts";
+import {
+  allRuns,
+  allTasks,
+  countBy,
+  crashReasons,
+  percentile,
+  queueDepth,
+  readAll,
+  table,
+  verdict,
+} from "./census.ts";
 import { diagnoseRun } from "./diagnose.ts";
 import type { EngineStats } from "./engine.ts";
 import type { SoakOptions } from "./harness.ts";
 import type { MappingStats } from "./lambda.ts";
+import type { ProgressLog } from "./progress.ts";
 import type { Proxies } from "./proxies.ts";
+import { describeQuiet, type QuietReport } from "./quiet.ts";
+import { type RequestKinds, requestRows } from "./requestKinds.ts";
+import { unsettled } from "./settling.ts";
 import type { World } from "./world.ts";
 
 export interface SoakResult {
@@ -25,7 +41,17 @@ export interface JudgeInput {
   o: SoakOptions;
   world: World;
   t0: number;
-  quiet: boolean;
+  quiet: QuietReport;
+  progressLog: ProgressLog;
+  requestKinds: RequestKinds;
+  /** The chaos figures when faults ended (what came after is the drain, fault-free). */
+  duringFaults: {
+    prefect: { requests: number; faulted: number };
+    ecs: { requests: number; faulted: number };
+    crashes: MappingStats["crashes"];
+    claims: number;
+    seconds: number;
+  };
   created: string[];
   keys: string[];
   webhookFailures: string[];
@@ -82,7 +108,8 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
   const missingKeys = unmade.filter((k) => !deadKeys.has(k));
   const dupKeys = [...perKey].filter(([k, n]) => i.keys.includes(k) && n > 1);
   const lost = runs.filter((r) => verdict(r) === "lost");
-  const stuck = runs.filter((r) => verdict(r) === "stuck");
+  const { stuck, slow, histories } = await unsettled(world, runs, i.progressLog, i.quiet, i.t0);
+  const stuckAfter = `${(i.quiet.stuckAfterMs / 1000).toFixed(0)} s`;
   const requested = i.created.length + i.keys.length;
   const made = i.created.length - missing.length + i.keys.length - unmade.length;
   const lostCount = missing.length + missingKeys.length + lost.length;
@@ -98,11 +125,14 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
     v.push(
       `triggers dead-lettered although their deployment exists: ${deadLettered.slice(0, 10).join(", ")}`,
     );
-  if (stuck.length) v.push(`runs stuck: ${ids(stuck).join("; ")}`);
+  if (stuck.length)
+    v.push(`runs stuck (no progress for ${stuckAfter} after faults ended): ${ids(stuck).join("; ")}`);
+  if (slow.length)
+    v.push(`runs still settling when the quiet cap came (slow, not stuck): ${ids(slow).join("; ")}`);
   const rewound = runs.filter((r) => i.engine.completedRuns.has(r.id) && r.state_type !== "COMPLETED");
   if (rewound.length) v.push(`runs the flow completed that ended otherwise: ${ids(rewound).join("; ")}`);
   if (dupKeys.length) v.push(`several runs for one idempotency key: ${dupKeys.map(([k]) => k).join(", ")}`);
-  if (!i.quiet) v.push("the pipeline did not go quiet before the deadline");
+  if (!i.quiet.quiet) v.push(`the pipeline did not go quiet: ${describeQuiet(i.quiet)}`);
 
   // Tasks: at most one per claim, never two running for one run, the recorded pid is the run's task.
   const perToken = countBy(tasks, (t) => t.token);
@@ -164,15 +194,18 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
   if (maxWrites > WRITE_STORM)
     v.push(`write storm: a run got ${maxWrites} Prefect writes (> ${WRITE_STORM})`);
 
-  // The chaos was real.
+  // The chaos was real (while it lasted).
   const pf = proxies.prefect.stats();
   const ef = proxies.ecs.stats();
-  if (pf.faulted / pf.requests < 0.05) v.push(`Prefect faults only ${pct(pf.faulted, pf.requests)}`);
-  if (ef.faulted / ef.requests < 0.05) v.push(`ECS faults only ${pct(ef.faulted, ef.requests)}`);
+  const { prefect: pw, ecs: ew } = i.duringFaults;
+  if (pw.faulted / pw.requests < 0.05) v.push(`Prefect faults only ${pct(pw.faulted, pw.requests)}`);
+  if (ew.faulted / ew.requests < 0.05) v.push(`ECS faults only ${pct(ew.faulted, ew.requests)}`);
   const crashes = i.dispatch.crashes;
   const crashTotal = crashes.afterClaim + crashes.afterSubmit + crashes.midBatch;
   const claims = i.dispatch.hooks.afterClaim;
-  if (crashTotal * 20 < claims) v.push(`only ${crashTotal} crashes for ${claims} claims (< 1 per 20)`);
+  const claimsInFaults = i.duringFaults.claims;
+  if (crashTotal * 20 < claimsInFaults)
+    v.push(`only ${crashTotal} crashes for ${claimsInFaults} claims while faults lasted (< 1 per 20)`);
   for (const where of ["requests", "logs"] as const)
     for (const [name, n] of Object.entries(i.canaryHits[where]))
       if (n > 0) v.push(`secret ${name} found ${n} time(s) in ${where}`);
@@ -183,22 +216,6 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
       const from = Math.max(Date.parse(r.expected_start_time ?? ""), Date.parse(r.created ?? "")) || 0;
       return (Date.parse(r.state?.timestamp ?? "") - from) / 1000;
     });
-  const crashReasons = [
-    ...countBy(
-      runs.filter((r) => r.state_type === "CRASHED"),
-      // The first sentence, without the common prefix and with numbers generalised ("within 61 s").
-      (r) =>
-        (r.state?.message ?? "")
-          .replace(UUID, ":id")
-          .replace(/^Flow run infrastructure /, "")
-          .split(". ")[0]
-          ?.replace(/\b\d+ s\b/g, "N s")
-          .slice(0, 80) ?? "",
-    ),
-  ]
-    .sort((a, b) => b[1] - a[1])
-    .map(([m, n]) => `${n}× ${m}`)
-    .join("; ");
   const states = [...countBy(runs, (r) => r.state_type ?? "?")].map(([s, n]) => `${s} ${n}`).join(", ");
   const skipped = i.logLines.filter((l) => l.includes('"dispatch skipped"')).length;
   const seconds = (Date.now() - i.t0) / 1000;
@@ -208,10 +225,20 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
       `${requested} (${i.created.length} through the API, found by the tick; ${i.keys.filter((k) => k.startsWith("soak-trigger-")).length} trigger messages; ${i.keys.filter((k) => k.startsWith("soak-webhook-")).length} webhook calls)`,
     ],
     ["runs created", `${made} of ${requested} (${states})`],
-    ["Prefect requests via proxy", `${pf.requests}, faulted ${pf.faulted} (${pct(pf.faulted, pf.requests)})`],
-    ["  by kind", faultsOf(proxies.prefect.counters)],
-    ["ECS/EC2 requests via proxy", `${ef.requests}, faulted ${ef.faulted} (${pct(ef.faulted, ef.requests)})`],
-    ["  by kind", faultsOf(proxies.ecs.counters)],
+    [
+      "faults injected",
+      `until +${i.duringFaults.seconds.toFixed(0)} s (${i.o.faultTailSeconds ?? 60} s after the last run was requested or due); none after, and no new runs requested`,
+    ],
+    [
+      "Prefect requests via proxy",
+      `${pf.requests}, faulted ${pf.faulted} (${pct(pw.faulted, pw.requests)} of the ${pw.requests} while faults lasted)`,
+    ],
+    ["  faults by kind", faultsOf(proxies.prefect.counters)],
+    [
+      "ECS/EC2 requests via proxy",
+      `${ef.requests}, faulted ${ef.faulted} (${pct(ew.faulted, ew.requests)} of the ${ew.requests} while faults lasted)`,
+    ],
+    ["  faults by kind", faultsOf(proxies.ecs.counters)],
     [
       "  RunTask ambiguous failures (looked first)",
       countLines(i.logLines, "retrying RunTask", '"lookFirst":true'),
@@ -222,7 +249,7 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
     ],
     [
       "dispatcher crashes",
-      `after claim ${crashes.afterClaim}, after submit ${crashes.afterSubmit}, mid-batch ${crashes.midBatch} (${crashTotal} for ${claims} claims, ${i.dispatch.hooks.afterSubmit} submits)`,
+      `after claim ${crashes.afterClaim}, after submit ${crashes.afterSubmit}, mid-batch ${crashes.midBatch} (${crashTotal} for ${claimsInFaults} claims while faults lasted; ${claims} claims, ${i.dispatch.hooks.afterSubmit} submits in all)`,
     ],
     ...queueRows,
     ["duplicate deliveries absorbed (skipped)", skipped],
@@ -231,12 +258,13 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
       "tasks started",
       `${tasks.length} (runs with > 1 task: ${multi.length}; orphans stopped: ${i.engine.orphans})`,
     ],
-    ["crash reasons", crashReasons || "-"],
+    ["crash reasons", crashReasons(runs) || "-"],
     ["flow outcomes (engine)", `completed ${i.engine.completed}, failed exit 1 ${i.engine.failed}`],
     [
       "Prefect requests per run",
       `${(pf.requests / Math.max(1, runs.length)).toFixed(1)} (all pushpool's requests ÷ runs); writes naming a run: p50 ${percentile(perRunWrites, 50)}, p95 ${percentile(perRunWrites, 95)}, max ${maxWrites}`,
     ],
+    ...requestRows(i.requestKinds, runs.length, i.logLines),
     [
       "time to settled",
       `p50 ${percentile(settled, 50).toFixed(1)} s, p95 ${percentile(settled, 95).toFixed(1)} s`,
@@ -246,15 +274,18 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
       `${deadLettered.length} / ${i.webhookFailures.length} (triggers re-queued while Prefect was busy: ${countLines(i.logLines, "trigger deferred", "")}; webhook answers 5xx retried by the caller: ${i.webhookRetries}; ${[...new Set(i.webhookFailures.map((f) => f.slice(f.indexOf(" ") + 1, f.indexOf(" ") + 60)))].join("; ") || "-"})`,
     ],
     ["runs lost", lostCount],
-    ["runs stuck", stuck.length],
+    ["waited for quiet", describeQuiet(i.quiet)],
+    [`runs stuck (no progress for ${stuckAfter} after faults ended)`, stuck.length],
+    ["runs slow (still progressing at the cap)", slow.length],
     ["tasks duplicated", dupTasks.length + i.engine.overlaps.length],
     ["canary hits (requests / logs)", `${sum(i.canaryHits.requests)} / ${sum(i.canaryHits.logs)}`],
     ["verdict", v.length ? `FAIL (${v.length})` : "PASS"],
   ];
   const diagnoses: string[] = [];
   const dupTokens = new Set(dupTasks.map(([t]) => t));
+  for (const r of [...stuck, ...slow].slice(0, 5)) diagnoses.push((histories.get(r.id) ?? []).join("\n"));
   const suspects = [
-    ...[...rewound, ...stuck, ...lost, ...badPid].map((r) => r.id),
+    ...[...rewound, ...stuck, ...slow, ...lost, ...badPid].map((r) => r.id),
     ...tasks.filter((t) => t.token && dupTokens.has(t.token) && t.runId).map((t) => t.runId as string),
   ];
   if (process.env.SOAK_DIAG)
