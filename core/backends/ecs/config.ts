@@ -10,7 +10,6 @@ import type { Json, JsonObject } from "../../prefect/types.ts";
 import { InvalidJobConfigurationError } from "../../shared/errors.ts";
 import { laxBool } from "../../shared/fields.ts";
 import { isPlainObject, type Plain, type PlainObject, plain } from "../../shared/plain.ts";
-import { isPyFloat } from "../../template/pyFloat.ts";
 import type { AwsCredentialsData } from "./port.ts";
 
 /** The ECS-specific fields of a job configuration, typed. Absent or null fields are `null`/empty. */
