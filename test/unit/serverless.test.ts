@@ -545,11 +545,23 @@ describe("osls package: least-privilege IAM", () => {
     const webhook = [...actionsOf(statementsOf("WebhookRole"))];
     expect(webhook.filter((a) => /^(ecs|ec2|iam):/.test(a))).toEqual([]);
     const events = actionsOf(statementsOf("EventsRole"));
-    for (const a of ["ecs:RunTask", "ecs:RegisterTaskDefinition", "iam:PassRole", "ecs:StopTask"])
+    for (const a of [
+      "ecs:RunTask",
+      "ecs:RegisterTaskDefinition",
+      "ecs:ListTaskDefinitions",
+      "iam:PassRole",
+      "ecs:StopTask",
+    ])
       expect(events.has(a), a).toBe(false);
     for (const fn of ["Dispatch", "Tick"]) {
       const actions = actionsOf(statementsOf(`${fn}Role`));
-      for (const a of ["ecs:RunTask", "ecs:RegisterTaskDefinition", "iam:PassRole", "ecs:TagResource"])
+      for (const a of [
+        "ecs:RunTask",
+        "ecs:RegisterTaskDefinition",
+        "ecs:ListTaskDefinitions",
+        "iam:PassRole",
+        "ecs:TagResource",
+      ])
         expect(actions.has(a), `${fn} ${a}`).toBe(true);
     }
   });

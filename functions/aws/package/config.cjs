@@ -339,11 +339,12 @@ function derive(p) {
   // authorization reference lists no resource type for them): their Resource must be "*".
   const taskDefinitionsRead = statement(
     "TaskDefinitionsDescribeDeregister",
-    ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions"],
+    ["ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition"],
     ["*"],
   );
   const submit = [
-    statement("TaskDefinitionsRegister", ["ecs:RegisterTaskDefinition"], ["*"]),
+    // Listing the family finds a revision with the same content before registering another.
+    statement("TaskDefinitionsRegister", ["ecs:RegisterTaskDefinition", "ecs:ListTaskDefinitions"], ["*"]),
     taskDefinitionsRead,
     statement("RunPoolTasks", ["ecs:RunTask"], taskDefinitions, {
       ArnEquals: { "ecs:cluster": clusterArns },
