@@ -18,10 +18,19 @@
  * starting it this very moment, so the look-up is repeated once the claim is that old, and only
  * then does this delivery start anything.
  *
+ * Several deliveries may resume the same claim at the same moment (a redelivery racing the tick's
+ * resubmission, or two redeliveries): each finds nothing, and each would start a piece. Where the
+ * runtime supplies a {@link StartLease}, a resumed claim that found nothing takes the claim's lease
+ * before it starts; the others wait out the settle time, look again, and leave the claim to the
+ * lease holder (back to the queue) when they still find nothing. The lease outlives a delivery
+ * ({@link START_LEASE_TTL_MS}), so a holder that died is taken over only after its start, had it
+ * reached the cloud, would be visible.
+ *
  * Only a transient failure whose retry-after is short is retried here; anything longer goes back to
  * the queue, and the redelivery resumes the claim (it looks first).
  */
 import type { Backend, BackendContext, Started } from "../ports/backend.ts";
+import type { StartLease } from "../ports/lease.ts";
 import type { Logger } from "../ports/logger.ts";
 import { TransientError } from "../shared/errors.ts";
 import { retry } from "../shared/retry.ts";
@@ -31,6 +40,12 @@ import { retry } from "../shared/retry.ts";
  * start answered takes seconds, retries included). Redeliveries after a crash and reconcile come later.
  */
 export const CLAIM_SETTLE_MS = 15_000;
+
+/**
+ * How long a resumed claim's start lease holds: longer than one delivery may live (the dispatch
+ * function's timeout is 60 s), so the holder's start, if any, is visible before anyone takes over.
+ */
+export const START_LEASE_TTL_MS = 120_000;
 
 /** Transient failures with a retry-after up to this are retried in the same delivery. */
 export const QUICK_RETRY_SECONDS = 5;
@@ -48,6 +63,8 @@ export interface StartOnceOptions {
   logger: Logger;
   /** How long a young claim may still be starting (default {@link CLAIM_SETTLE_MS}; tests shorten it). */
   settleMs?: number;
+  /** Lets one of several concurrent resumers of a claim start it (none: no guard across instances). */
+  lease?: StartLease;
 }
 
 export interface StartOnceResult extends Started {
@@ -86,12 +103,28 @@ export async function startOnce<Launch>(
     return { pid: found.pid, adopted: true };
   };
   let lookFirst = o.resumed;
+  let leased = false;
+  const settleMs = o.settleMs ?? CLAIM_SETTLE_MS;
+  /** Another delivery holds this claim's start: adopt what it started, else leave the claim to it. */
+  const leaveToHolder = async (): Promise<StartOnceResult> => {
+    o.logger.info("Another delivery is starting this claim: waiting for its start", {
+      flowRunId,
+      waitMs: settleMs,
+    });
+    await o.sleep(settleMs);
+    const theirs = await backend.find(launch, token, ctx);
+    if (theirs) return adopt(theirs, "a concurrent resumer's start");
+    throw new TransientError(
+      `another delivery holds the start of this claim and no ${backend.label} is visible yet`,
+      Math.ceil(settleMs / 1000) + QUICK_RETRY_SECONDS,
+    );
+  };
   return await retry(
     async (attempt) => {
       if (lookFirst) {
         const found = await backend.find(launch, token, ctx);
         if (found) return adopt(found, attempt > 1 ? "an ambiguous start failure" : "a resumed claim");
-        const young = (o.settleMs ?? CLAIM_SETTLE_MS) - (o.now() - o.claimedAt);
+        const young = settleMs - (o.now() - o.claimedAt);
         if (attempt === 1 && o.resumed && young > 0) {
           o.logger.info("Claim too young to resume: waiting for what its delivery may be starting", {
             flowRunId,
@@ -100,6 +133,10 @@ export async function startOnce<Launch>(
           await o.sleep(young);
           const late = await backend.find(launch, token, ctx);
           if (late) return adopt(late, "a young resumed claim");
+        }
+        if (o.resumed && o.lease && !leased) {
+          leased = await o.lease.acquire(token, START_LEASE_TTL_MS);
+          if (!leased) return await leaveToHolder();
         }
       }
       const started = await backend.start(launch, token, ctx);

@@ -75,6 +75,12 @@ export interface PrefectApi {
   readBlockDocumentByName(typeSlug: string, name: string): Promise<BlockDocument | null>;
   /** GET /variables/name/{name}: the value, or undefined on 404. */
   readVariable(name: string): Promise<Json | undefined>;
+  /** POST /variables/: true when created, false when a variable of that name exists (409). */
+  createVariable(name: string, value: Json, tags: string[]): Promise<boolean>;
+  /** DELETE /variables/name/{name}; a missing variable is not an error. */
+  deleteVariable(name: string): Promise<void>;
+  /** POST /variables/filter: the variables carrying `tag` (name and value), at most `limit`. */
+  filterVariablesByTag(tag: string, limit: number): Promise<{ name: string; value: Json }[]>;
   /** POST /logs/ */
   createLogs(logs: LogCreate[]): Promise<void>;
 }

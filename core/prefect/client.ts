@@ -156,6 +156,24 @@ export class PrefectClient implements PrefectApi {
     return found === null ? undefined : (found.value ?? null);
   }
 
+  async createVariable(name: string, value: Json, tags: string[]): Promise<boolean> {
+    const { status } = await this.http.request("POST", "/variables/", {
+      body: { name, value, tags },
+      accept: [409],
+    });
+    return status !== 409;
+  }
+
+  async deleteVariable(name: string): Promise<void> {
+    await this.http.request("DELETE", `/variables/name/${enc(name)}`, { accept: [404] });
+  }
+
+  async filterVariablesByTag(tag: string, limit: number): Promise<{ name: string; value: Json }[]> {
+    const body = { variables: { tags: { all_: [tag] } }, limit };
+    const found = await this.call<{ name: string; value: Json }[]>("POST", "/variables/filter", { body });
+    return (found ?? []).map(({ name, value }) => ({ name, value }));
+  }
+
   /** POST /logs/; an empty list sends nothing. */
   async createLogs(logs: LogCreate[]): Promise<void> {
     if (logs.length === 0) return;

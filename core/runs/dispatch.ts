@@ -113,6 +113,7 @@ async function submit(
       now: () => deps.clock.now().getTime(),
       sleep: (ms) => deps.clock.sleep(ms),
       logger,
+      lease: deps.lease,
     }));
   } catch (error) {
     if (isRetryable(error)) throw error; // redelivered; the claim stays ours and the token the same

@@ -14,6 +14,7 @@ import type { WorkerFlowRunResponse } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import type { DispatchMessage } from "../runtime/messages.ts";
 import { describeError, ValidationError } from "../shared/errors.ts";
+import { sweepLeasesNow } from "./leaseSweep.ts";
 import { tickMemo } from "./tickMemo.ts";
 import { warmRuns } from "./warm.ts";
 
@@ -45,7 +46,11 @@ export interface PoolTick {
 
 export async function tick(options: TickOptions, deps: Deps): Promise<PoolTick[]> {
   tickMemo(deps.queue).advance(deps.clock.now().getTime());
-  return await Promise.all(options.pools.map((pool) => tickPool(pool, options, deps)));
+  const [ticks] = await Promise.all([
+    Promise.all(options.pools.map((pool) => tickPool(pool, options, deps))),
+    sweepLeasesNow(deps),
+  ]);
+  return ticks;
 }
 
 async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise<PoolTick> {

@@ -10,6 +10,7 @@ import { type Clock, systemClock } from "../ports/clock.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { Queue } from "../ports/queue.ts";
 import type { PrefectApi } from "../prefect/api.ts";
+import { VariableLease } from "../prefect/variableLease.ts";
 import { PUSHPOOL_VERSION } from "../prefect/version.ts";
 import type { TickOptions } from "../runs/tick.ts";
 import { type Config, containerBaseEnv } from "./config.ts";
@@ -29,11 +30,12 @@ export interface DepsInput {
 
 export function buildDeps(input: DepsInput): Deps {
   const backends = backendRegistry(input.backends);
+  const clock = input.clock ?? systemClock;
   return {
     api: input.api,
     backends,
     queue: input.queue,
-    clock: input.clock ?? systemClock,
+    clock,
     logger: input.logger,
     workerName: input.config.workerName,
     containerEnv: containerBaseEnv(input.config),
@@ -41,6 +43,7 @@ export function buildDeps(input: DepsInput): Deps {
     prefectVersion: PUSHPOOL_VERSION,
     leadSeconds: leadFor(backends, input.config.leadSeconds),
     startTimeoutSeconds: input.config.startTimeoutSeconds,
+    lease: new VariableLease(input.api, clock),
     faults: input.faults,
   };
 }

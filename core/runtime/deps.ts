@@ -6,6 +6,7 @@
 
 import type { Backend } from "../ports/backend.ts";
 import type { Clock } from "../ports/clock.ts";
+import type { StartLease } from "../ports/lease.ts";
 import type { Logger } from "../ports/logger.ts";
 import type { Queue } from "../ports/queue.ts";
 import type { PrefectApi } from "../prefect/api.ts";
@@ -36,5 +37,7 @@ export interface Deps {
    */
   leadSeconds(poolType: string): number;
   startTimeoutSeconds: number;
+  /** Lets one of several concurrent resumers of a claim start it (core/backends/startOnce.ts). */
+  lease?: StartLease;
   faults?: Faults;
 }

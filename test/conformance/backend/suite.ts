@@ -15,9 +15,12 @@ import { type StartOnceOptions, submitOnce } from "../../../core/backends/startO
 import { submitToken } from "../../../core/backends/token.ts";
 import type { JobConfiguration } from "../../../core/job/types.ts";
 import { type Backend, type BackendContext, type InfraStatus, samePid } from "../../../core/ports/backend.ts";
+import { systemClock } from "../../../core/ports/clock.ts";
 import { silentLogger } from "../../../core/ports/logger.ts";
 import type { FlowRun } from "../../../core/prefect/types.ts";
+import { VariableLease } from "../../../core/prefect/variableLease.ts";
 import { InfrastructureNotFoundError } from "../../../core/shared/errors.ts";
+import { FakePrefect } from "../../unit/fakes/fakePrefect.ts";
 import { crashMessageOf } from "./crashMessage.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the suite is generic over a backend's request and launch types
@@ -135,6 +138,22 @@ export function describeBackendConformance(name: string, makeHarness: () => Prom
           i === 0
             ? submit(h.backend, job, claim, { claimedAt, settleMs: h.settleMs })
             : submit(h.cold(), job, claim, { resumed: true, claimedAt, settleMs: h.settleMs }),
+        ),
+      );
+      expect(await h.count()).toBe(1);
+      const [first] = results;
+      for (const r of results) expect(samePid(h.backend, r.pid, first?.pid ?? "")).toBe(true);
+      expect(results.filter((r) => !r.adopted)).toHaveLength(1);
+    });
+
+    it(`${DELIVERIES} deliveries resuming one old claim at once (its claimer died) start one piece, under the start lease`, async () => {
+      const job = await h.newJob();
+      const claim = token();
+      const claimedAt = Date.now() - h.settleMs - 1_000;
+      const lease = new VariableLease(new FakePrefect(), systemClock);
+      const results = await Promise.all(
+        Array.from({ length: DELIVERIES }, () =>
+          submit(h.cold(), job, claim, { resumed: true, claimedAt, settleMs: h.settleMs, lease }),
         ),
       );
       expect(await h.count()).toBe(1);

@@ -245,8 +245,24 @@ export class FakePrefect implements PrefectApi {
   async readBlockDocumentByName() {
     return null;
   }
-  async readVariable(): Promise<Json | undefined> {
-    return undefined;
+  /** Variables by name (what createVariable made; readVariable reads them). */
+  variables = new Map<string, { value: Json; tags: string[] }>();
+  async readVariable(name: string): Promise<Json | undefined> {
+    return this.variables.get(name)?.value;
+  }
+  async createVariable(name: string, value: Json, tags: string[]): Promise<boolean> {
+    if (this.variables.has(name)) return false;
+    this.variables.set(name, { value: structuredClone(value), tags: [...tags] });
+    return true;
+  }
+  async deleteVariable(name: string): Promise<void> {
+    this.variables.delete(name);
+  }
+  async filterVariablesByTag(tag: string, limit: number): Promise<{ name: string; value: Json }[]> {
+    return [...this.variables]
+      .filter(([, v]) => v.tags.includes(tag))
+      .slice(0, limit)
+      .map(([name, v]) => ({ name, value: structuredClone(v.value) }));
   }
   async createLogs(logs: LogCreate[]) {
     this.logs.push(...logs);
