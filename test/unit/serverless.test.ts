@@ -46,7 +46,7 @@ const CRONS = [
   { name: "hourly-sync", schedule: "rate(1 hour)", deployment: "sync/main" },
 ];
 const PARAMS: Record<string, string> = {
-  prefectApiUrl: "https://prefect.example.com/api",
+  prefectApiUrl: "https://prefect.acme.internal/api",
   pools: "ecs-a,ecs-b",
   ecsClusters: CLUSTERS.join(","),
   ecsExecutionRoles: EXECUTION_ROLE,

@@ -32,6 +32,8 @@ class ConfigError extends Error {
   constructor(message) {
     super(`pushpool serverless parameters: ${message}`);
     this.name = "PushpoolConfigError";
+    // osls prints an error's stack: the message says everything, the trace would bury it.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
@@ -410,6 +412,25 @@ function derive(p) {
   };
 }
 
+/**
+ * `osls package` and `osls deploy` (however the parameters were given) first check every parameter
+ * (validate.ts) and stop with one line per problem; other commands (print, info, remove…) do not,
+ * so a stack can be inspected or removed without its parameters.
+ */
+function refuseBadParameters(p) {
+  // osls's own rule: the command is the arguments before the first option.
+  const args = process.argv.slice(2);
+  const first = args.findIndex((a) => a.startsWith("-"));
+  const command = args.slice(0, first === -1 ? args.length : first)[0];
+  if (command !== "package" && command !== "deploy") return;
+  const { require: tsRequire } = require("tsx/cjs/api");
+  const { checkParameters, report } = tsRequire("./validate.ts", __filename);
+  const problems = checkParameters(p);
+  if (problems.length === 0) return;
+  process.stderr.write(report(problems));
+  process.exit(1);
+}
+
 module.exports = async ({ resolveVariable }) => {
   const names = [
     "prefectApiUrl",
@@ -429,6 +450,7 @@ module.exports = async ({ resolveVariable }) => {
   ];
   const p = {};
   for (const name of names) p[name] = await resolveVariable(`param:${name}`);
+  refuseBadParameters(p);
   const service = await resolveVariable("self:service");
   const stage = await resolveVariable("sls:stage");
   const derived = derive(p);
