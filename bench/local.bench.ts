@@ -30,6 +30,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { PROCESS_LEAD_SECONDS } from "../core/backends/process/index.ts";
+import { systemClock } from "../core/ports/clock.ts";
+import { withReadCache } from "../core/prefect/readCache.ts";
 import { TICK_MARGIN_SECONDS } from "../core/runs/tick.ts";
 import { loadConfig } from "../core/runtime/config.ts";
 import { consoleLogger } from "../functions/local/logger.ts";
@@ -103,7 +105,9 @@ async function main(): Promise<number> {
     };
     const config = loadConfig(stackEnv);
     const { logger, problems } = countingLogger(consoleLogger({ level: "warn" }));
-    const api = new TracingClient({ apiUrl: server.apiUrl, logger });
+    const tracing = new TracingClient({ apiUrl: server.apiUrl, logger });
+    // The read cache `pushpool local` puts in front of its client (functions/local/stack.ts).
+    const api = withReadCache(tracing, { clock: systemClock });
     stack = await startLocalStack({ config, env: stackEnv, logger, api, write: () => {} });
     log(
       `local stack up: tick ${config.tickSeconds} s, horizon ${config.horizonSeconds} s, lead ${leadSeconds} s`,
@@ -136,7 +140,7 @@ async function main(): Promise<number> {
     await stack.stop();
 
     const traces = new Map<string, DispatchTrace>();
-    for (const t of dispatchTraces(api.trips)) {
+    for (const t of dispatchTraces(tracing.trips)) {
       const seen = traces.get(t.runId);
       if (!seen || t.pidAtEpochMs < seen.pidAtEpochMs) traces.set(t.runId, t);
     }
@@ -162,10 +166,10 @@ async function main(): Promise<number> {
       wkCpu,
       `the \`prefect worker\` process itself (utime+stime, children excluded), same ${Math.round(windowSeconds)} s window`,
     );
-    const roundTrips = roundTripResult([...traces.values()], records, api.trips.length, pp.scheduled);
+    const roundTrips = roundTripResult([...traces.values()], records, tracing.trips.length, pp.scheduled);
     const workerIds = records.filter((r) => r.side === "worker").map((r) => r.id);
     const wTraces = workerTraces(proxy.trips, workerIds);
-    const requestCounts = { pushpool: breakdown(api.trips), worker: breakdown(proxy.trips) };
+    const requestCounts = { pushpool: breakdown(tracing.trips), worker: breakdown(proxy.trips) };
     const workerTrips = workerRoundTripResult(
       wTraces,
       requestCounts.worker,

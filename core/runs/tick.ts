@@ -1,7 +1,7 @@
 /**
  * @module
  * The tick: run by a cloud scheduler (or the local stack's timer) every `tickSeconds`. For each
- * served pool it heartbeats as a worker (so the pool shows READY), asks Prefect for the scheduled
+ * served pool it heartbeats as a worker (so the pool shows READY; ./heartbeat.ts), asks Prefect for the scheduled
  * runs due within the horizon, and enqueues each one whose delivery time (`scheduled − lead`) falls
  * before the next tick (plus a margin), delayed until then. Runs further ahead are left to a later
  * tick, so a future run is enqueued once, not once per tick. A run still unclaimed after its message
@@ -14,6 +14,7 @@ import type { WorkerFlowRunResponse } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import type { DispatchMessage } from "../runtime/messages.ts";
 import { describeError, ValidationError } from "../shared/errors.ts";
+import { heartbeatIfDue } from "./heartbeat.ts";
 import { sweepLeasesNow } from "./leaseSweep.ts";
 import { tickMemo } from "./tickMemo.ts";
 import { warmRuns } from "./warm.ts";
@@ -57,7 +58,7 @@ async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise
   const now = deps.clock.now();
   try {
     const [, workPool] = await Promise.all([
-      deps.api.heartbeat(pool, deps.workerName, Math.max(1, Math.round(options.tickSeconds))),
+      heartbeatIfDue(pool, options.tickSeconds, deps),
       deps.api.readWorkPool(pool),
     ]);
     if (!workPool) throw new ValidationError(`work pool '${pool}' not found`);
