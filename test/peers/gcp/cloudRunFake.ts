@@ -13,8 +13,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import gax from "google-gax";
-import { runType, unknownFields } from "../../../functions/gcp/protoJson.ts";
+import { HttpError, verifyBody } from "./cloudRunWire.ts";
 
 type Json = Record<string, unknown>;
 const TYPE = "type.googleapis.com/google.cloud.run.v2.";
@@ -26,16 +25,6 @@ interface Operation {
   doneAt: number;
   /** For RunJob: done when this execution has ended. */
   execution?: string;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly code: number,
-    readonly status: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const now = () => new Date().toISOString();
@@ -130,27 +119,6 @@ export class CloudRunFake {
     }
   }
 
-  /** Checks `body` against the proto type: unknown fields and unreadable values are a 400. */
-  private verify(typeName: string, body: Json | null, at: string): void {
-    const type = runType(`google.cloud.run.v2.${typeName}`);
-    const unknown = unknownFields(type, body ?? {});
-    if (unknown.length > 0)
-      throw new HttpError(
-        400,
-        "INVALID_ARGUMENT",
-        `Invalid JSON payload received. Unknown name "${unknown[0]}" at '${at}': Cannot find field.`,
-      );
-    try {
-      gax.serializer.fromProto3JSON(type, (body ?? {}) as never);
-    } catch (error) {
-      throw new HttpError(
-        400,
-        "INVALID_ARGUMENT",
-        `Invalid JSON payload received at '${at}': ${(error as Error).message}`,
-      );
-    }
-  }
-
   private route(
     method: string,
     path: string,
@@ -161,7 +129,7 @@ export class CloudRunFake {
     const match = (re: string) => new RegExp(`^/v2/(${re})$`).exec(path)?.slice(1) ?? null;
     const create = method === "POST" ? match(`${loc})/(jobs`) : null;
     if (create) {
-      this.verify("Job", body, "job");
+      verifyBody("Job", body, "job");
       return this.createJob(create[0] as string, query.get("jobId") ?? "", body ?? {});
     }
     const jobPath = match(`${loc}/jobs/[^/:]+)((?::run)?`);
@@ -186,7 +154,7 @@ export class CloudRunFake {
 
   private onJob(method: string, name: string, run: boolean, body: Json | null): Json | "cut" | HttpError {
     if (method === "POST" && run) {
-      this.verify("RunJobRequest", body, "*");
+      verifyBody("RunJobRequest", body, "*");
       return this.runJob(name);
     }
     const job = this.jobs.get(name);
