@@ -26,6 +26,7 @@ export interface TableRow {
 export function readTable(file = TABLE_FILE): TableRow[] {
   const rows: TableRow[] = [];
   for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (line.startsWith("# ") && rows.length > 0) break; // the next backend's section
     if (!line.startsWith("|")) continue;
     const cells = line
       .slice(1, line.trimEnd().endsWith("|") ? line.trimEnd().length - 1 : undefined)
