@@ -5,17 +5,20 @@
  * - Running with a pid → inspect: infrastructure failed or gone while the run is not finished → Crashed.
  * - our Pending without a pid older than the start timeout → resubmit with the claim's token; older
  *   than twice the timeout → Crashed. Nobody's run is left Pending.
- * - Cancelling with a pid and not started → kill the infrastructure, then Cancelled.
+ * - Cancelling → kill the infrastructure, then Cancelled, as Prefect's worker and runner do
+ *   (./cancel.ts: at once where pushpool supervises the process or the run has not started, after
+ *   the cancel grace where an in-container runner may cancel it itself).
  */
 
 import type { Backend, BackendContext } from "../ports/backend.ts";
 import type { FlowRun, WorkPool } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
-import { describeError, InfrastructureNotFoundError, PushpoolError } from "../shared/errors.ts";
+import { describeError } from "../shared/errors.ts";
+import { cancelRun } from "./cancel.ts";
 import { dispatch, renderConfiguration } from "./dispatch.ts";
 import { loadPool } from "./pools.ts";
 import { reportExit } from "./report.ts";
-import { forceCancelled, isOwnClaim, proposeCrashed } from "./states.ts";
+import { isOwnClaim, proposeCrashed } from "./states.ts";
 
 export type ReconcileAction = "crashed" | "resubmitted" | "cancelled" | "none" | "error";
 
@@ -35,11 +38,14 @@ async function reconcilePool(poolName: string, deps: Deps): Promise<ReconcileRes
   if (!pool) return [];
   const backend = deps.backends.get(pool.type);
   if (!backend) return [];
-  const runs = await deps.api.filterFlowRuns({
-    workPoolNames: [poolName],
-    stateTypes: ["PENDING", "RUNNING", "CANCELLING"],
-    limit: 200,
-  });
+  // Cancelling runs are asked for on their own, so that a pool with hundreds of runs in flight
+  // (the filter returns the newest first, 200 at most) still sees every cancellation on this tick.
+  const [cancelling, inFlight] = await Promise.all([
+    deps.api.filterFlowRuns({ workPoolNames: [poolName], stateTypes: ["CANCELLING"], limit: 200 }),
+    deps.api.filterFlowRuns({ workPoolNames: [poolName], stateTypes: ["PENDING", "RUNNING"], limit: 200 }),
+  ]);
+  const seen = new Set(cancelling.map((r) => r.id));
+  const runs = [...cancelling, ...inFlight.filter((r) => !seen.has(r.id))];
   const results: ReconcileResult[] = [];
   const reads = passReads(deps);
   for (const run of runs) {
@@ -66,14 +72,7 @@ async function reconcileRun(
   const type = run.state?.type;
   const pid = run.infrastructure_pid;
 
-  if (type === "CANCELLING") {
-    if (run.start_time) return none; // the in-container supervisor owns cancellation once started
-    if (!pid) {
-      await forceCancelled(deps.api, run.id, "Flow run cancelled by pushpool (no infrastructure found).");
-      return { flowRunId: run.id, action: "cancelled", detail: "no infrastructure" };
-    }
-    return await killAndCancel(run, pool, backend, deps);
-  }
+  if (type === "CANCELLING") return await cancelRun(run, pool, backend, deps);
 
   if (pid) {
     const target = await readTarget(run, pool, backend, deps);
@@ -118,38 +117,6 @@ async function reconcileRun(
     action: outcome.outcome === "submitted" ? "resubmitted" : "none",
     detail: outcome.outcome,
   };
-}
-
-async function killAndCancel(
-  run: FlowRun,
-  pool: WorkPool,
-  backend: Backend,
-  deps: Deps,
-): Promise<ReconcileResult> {
-  const deployment = run.deployment_id ? await deps.api.readDeployment(run.deployment_id) : null;
-  if (run.deployment_id && !deployment) {
-    await forceCancelled(
-      deps.api,
-      run.id,
-      "Flow run cancelled (deployment not found, infrastructure may still be running).",
-    );
-    return { flowRunId: run.id, action: "cancelled", detail: "deployment gone" };
-  }
-  const flow = await deps.api.readFlow(run.flow_id);
-  if (!flow) return { flowRunId: run.id, action: "none", detail: "flow not found" };
-  const config = await renderConfiguration(run, { deployment, flow, pool, backend }, deps);
-  const ctx: BackendContext = { flowRun: run, pool: { name: pool.name, type: pool.type } };
-  try {
-    await backend.kill(run.infrastructure_pid ?? "", config, 30, ctx);
-  } catch (error) {
-    if (
-      !(error instanceof InfrastructureNotFoundError) &&
-      !(PushpoolError.is(error) && error.name === "InfrastructureNotFoundError")
-    )
-      throw error;
-  }
-  await forceCancelled(deps.api, run.id, "Flow run cancelled by pushpool while pending.");
-  return { flowRunId: run.id, action: "cancelled", detail: "infrastructure killed" };
 }
 
 /**

@@ -41,6 +41,7 @@ export function buildDeps(input: DepsInput): Deps {
     prefectVersion: PUSHPOOL_VERSION,
     leadSeconds: leadFor(backends, input.config.leadSeconds),
     startTimeoutSeconds: input.config.startTimeoutSeconds,
+    cancelGraceSeconds: input.config.cancelGraceSeconds,
     faults: input.faults,
   };
 }

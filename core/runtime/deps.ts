@@ -36,5 +36,7 @@ export interface Deps {
    */
   leadSeconds(poolType: string): number;
   startTimeoutSeconds: number;
+  /** Seconds a started Cancelling run's own runner gets before pushpool kills it (default 10; core/runs/cancel.ts). */
+  cancelGraceSeconds?: number;
   faults?: Faults;
 }

@@ -65,6 +65,8 @@ export class LocalBackend implements Backend<ProcessRequest> {
   readonly type = "process";
   readonly label = "process";
   readonly leadSeconds = PROCESS_LEAD_SECONDS;
+  /** The flow process is pushpool's own child (`python -m prefect.engine`, no runner): cancel at once. */
+  readonly supervised = true;
   private readonly byToken = new Map<string, Promise<Started>>();
   private readonly byPid = new Map<string, Tracked>();
   private readonly host = hostname();
@@ -171,24 +173,37 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return { state: "gone", reason: `process ${pid} is not running` };
   }
 
+  /**
+   * Stops the flow's whole process group (the process was spawned as its leader, so the engine's
+   * children are in it): SIGTERM, then SIGKILL after `graceSeconds`, as Prefect's process runner
+   * does. Returns once nothing of the group is left, so the caller's Cancelled comes after
+   * whatever the flow reported on its way out. Nothing left of it → InfrastructureNotFoundError.
+   */
   async kill(
     pid: string,
     _config: JobConfiguration,
     graceSeconds: number,
     _ctx?: BackendContext,
   ): Promise<void> {
-    const osPid = this.osPid(pid);
-    if (osPid === null || !isAlive(osPid)) throw new InfrastructureNotFoundError(`process ${pid} not found`);
-    signalGroup(osPid, "SIGTERM");
-    const deadline = Date.now() + graceSeconds * 1000;
-    while (isAlive(osPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (isAlive(osPid)) signalGroup(osPid, "SIGKILL");
+    const group = this.groupOf(pid);
+    if (group === null || !groupAlive(group))
+      throw new InfrastructureNotFoundError(`process ${pid} not found`);
+    signalGroup(group, "SIGTERM");
+    if (await groupGone(group, graceSeconds)) return;
+    signalGroup(group, "SIGKILL");
+    await groupGone(group, 10);
   }
 
   /** Kills every process still running (stack shutdown). */
   async stopAll(): Promise<void> {
     for (const t of this.byPid.values())
       if (t.exitCode === null && t.child.pid) signalGroup(t.child.pid, "SIGKILL");
+  }
+
+  /** The process group a pid of this host leads (whether or not its leader has exited). */
+  private groupOf(pid: string): number | null {
+    const [host, num] = pid.split(":");
+    return host === this.host && num && /^\d+$/.test(num) ? Number(num) : null;
   }
 
   private osPid(pid: string): number | null {
@@ -207,6 +222,26 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** True while any process of the group `pgid` is alive (or not ours to signal). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Waits up to `seconds` for the group to be gone; true when it is. */
+async function groupGone(pgid: number, seconds: number): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals) {
