@@ -56,9 +56,9 @@ export interface Backend<Request = unknown, Launch = Request> {
   readonly leadSeconds: number;
   /**
    * True when pushpool itself runs the flow's process and nothing inside supervises it (the local
-   * `process` backend runs `python -m prefect.engine` as its own child): a Cancelling run is killed
-   * at once. Otherwise a started run's in-container runner (`prefect flow-run execute`) may cancel
-   * it itself, so it gets the cancel grace first (core/runs/cancel.ts).
+   * backend runs `python -m prefect.engine` as its own child): a Cancelling run is killed at once.
+   * Otherwise a started run's in-container runner (`prefect flow-run execute`) may cancel it
+   * itself, so it gets the cancel grace first (core/runs/cancel.ts).
    */
   readonly supervised?: boolean;
 
