@@ -18,8 +18,10 @@
  *   cancellation, or it finished) is neither killed nor touched. `InfrastructureNotFoundError`
  *   means already gone → Cancelled. Any other kill failure is thrown: the run stays Cancelling
  *   and the next tick tries again.
- * - Cancelled is forced, as both do: it replaces the Crashed a flow engine proposes when SIGTERM
- *   reaches it without Prefect's control channel telling it the signal is a cancellation.
+ * - After the kill the run is read once more: Cancelled by the flow itself (an engine told through
+ *   the control channel, ../backends/process/control.ts), or Completed/Failed first, stays as it is;
+ *   otherwise Cancelled is forced, as both do — over the Crashed an engine proposes when SIGTERM
+ *   reaches it unexplained.
  */
 
 import type { Backend, BackendContext } from "../ports/backend.ts";
@@ -100,6 +102,14 @@ async function killThenCancel(
     if (!isNotFound(error)) throw error;
     detail = "infrastructure already gone";
   }
+  // The flow may have settled on its way out: an engine told by the control channel cancels the
+  // run itself; one that finished first keeps its end. Anything else (Cancelling, or the Crashed an
+  // engine proposes for an unexplained SIGTERM) is forced Cancelled.
+  const settled = (await deps.api.readFlowRun(id))?.state?.type;
+  if (settled === "CANCELLED")
+    return { flowRunId: id, action: "cancelled", detail: `${detail}; the flow cancelled itself` };
+  if (settled === "COMPLETED" || settled === "FAILED" || settled === undefined)
+    return { flowRunId: id, action: "none", detail: `${detail}; now ${settled ?? "deleted"}` };
   await forceCancelled(deps.api, id, started ? CANCEL_MESSAGES.started : CANCEL_MESSAGES.pending);
   return { flowRunId: id, action: "cancelled", detail };
 }

@@ -1,11 +1,11 @@
 /**
  * Cancelling a flow that is running, on a `process` pool served by the local stack, against the
  * real Prefect server: cancelled as `prefect flow-run cancel` does it (a Cancelling proposal), then
- * one tick → the run is Cancelled and its whole process group is gone, and the process's exit
- * afterwards neither crashes the run nor logs a crash.
+ * one tick → the run is Cancelled and its whole process group is gone. The engine, told through
+ * the control channel that the SIGTERM is a cancellation, cancels the run itself (no Crashed on the
+ * way), and the process's exit afterwards neither crashes the run nor logs a crash.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CANCEL_MESSAGES } from "../../core/runs/cancel.ts";
 import { dispatch } from "../../core/runs/dispatch.ts";
 import {
   createDeployment,
@@ -13,6 +13,7 @@ import {
   createRun,
   localStack,
   readRun,
+  rest,
   setState,
   waitForState,
 } from "./harness.ts";
@@ -59,13 +60,22 @@ async function cancelRunningFlow(jobVariables: Record<string, unknown> = {}) {
 describe("cancelling a running flow on a process pool", () => {
   it("one tick kills the flow process and marks the run Cancelled, as Prefect's runner does", async () => {
     const { run, pid, result } = await cancelRunningFlow();
-    expect(result).toMatchObject({ action: "cancelled", detail: "infrastructure killed" });
+    expect(result).toMatchObject({ action: "cancelled" });
     const after = await readRun(run.id);
     expect(after.state_type).toBe("CANCELLED");
     expect(after.state_name).toBe("Cancelled");
-    expect(after.state?.message).toBe(CANCEL_MESSAGES.started);
     expect(groupAlive(pid)).toBe(false);
     expect((await stack.backend.inspect(pid)).state).not.toBe("running");
+
+    // Told through the control channel, the engine cancelled the run itself: no Crashed in between.
+    expect(result?.detail).toBe("infrastructure killed; the flow cancelled itself");
+    expect(after.state?.message).toBe("Flow run was cancelled.");
+    const history = await rest<{ type: string }[]>("GET", `/flow_run_states/?flow_run_id=${run.id}`);
+    expect(history.map((s) => s.type)).not.toContain("CRASHED");
+    const logs = await rest<{ message: string }[]>("POST", "/logs/filter", {
+      logs: { flow_run_id: { any_: [run.id] } },
+    });
+    expect(logs.map((l) => l.message).join("\n")).not.toMatch(/Crash detected/);
 
     // The exit is reported after the cancellation: it must not crash the run, nor log a crash.
     await new Promise((r) => setTimeout(r, 2000));

@@ -19,6 +19,7 @@ import {
   SubmitError,
 } from "../../shared/errors.ts";
 import { shlexSplit } from "../shlex.ts";
+import { ControlChannel } from "./control.ts";
 import { adaptProcessPrepared } from "./prepare.ts";
 
 export interface ProcessRequest {
@@ -53,6 +54,8 @@ interface Tracked {
   pid: string;
   exitCode: number | null;
   tail: string[];
+  /** Its control session (./control.ts), when one could be offered. */
+  controlToken: string | null;
 }
 
 /**
@@ -70,6 +73,7 @@ export class LocalBackend implements Backend<ProcessRequest> {
   private readonly byToken = new Map<string, Promise<Started>>();
   private readonly byPid = new Map<string, Tracked>();
   private readonly host = hostname();
+  private readonly control = new ControlChannel();
   /** Every pid this backend started, in order (tests count them). */
   readonly started: string[] = [];
 
@@ -113,10 +117,12 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return PushpoolError.is(error) && error.retryable;
   }
 
-  private launch(request: ProcessRequest, flowRunId: string): Promise<Started> {
+  private async launch(request: ProcessRequest, flowRunId: string): Promise<Started> {
     const [file, ...args] = request.argv as [string, ...string[]];
-    const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env };
-    return new Promise((resolve, reject) => {
+    // A flow that cannot be told "this SIGTERM is a cancellation" is still killed: the session is optional.
+    const session = await this.control.register().catch(() => null);
+    const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env, ...session?.env };
+    return await new Promise((resolve, reject) => {
       const child = spawn(file, args, {
         env,
         cwd: request.cwd,
@@ -124,18 +130,26 @@ export class LocalBackend implements Backend<ProcessRequest> {
         stdio: ["ignore", "pipe", "pipe"],
       });
       child.once("error", (error: NodeJS.ErrnoException) => {
+        if (session) this.control.release(session.token);
         reject(
           new SubmitError(`${error.code === "ENOENT" ? "FileNotFoundError" : "OSError"}: ${error.message}`),
         );
       });
       child.once("spawn", () => {
         const pid = `${this.host}:${child.pid}`;
-        const tracked: Tracked = { child, pid, exitCode: null, tail: [] };
+        const tracked: Tracked = {
+          child,
+          pid,
+          exitCode: null,
+          tail: [],
+          controlToken: session?.token ?? null,
+        };
         this.byPid.set(pid, tracked);
         this.started.push(pid);
         this.capture(tracked, request.streamOutput, flowRunId);
         child.once("exit", (code, signal) => {
           tracked.exitCode = code ?? -(signal ? (constants.signals[signal] ?? 1) : 1);
+          if (tracked.controlToken) this.control.release(tracked.controlToken);
           this.options.onExit?.({ flowRunId, pid, exitCode: tracked.exitCode, tail: tracked.tail });
         });
         resolve({ pid });
@@ -188,6 +202,10 @@ export class LocalBackend implements Backend<ProcessRequest> {
     const group = this.groupOf(pid);
     if (group === null || !groupAlive(group))
       throw new InfrastructureNotFoundError(`process ${pid} not found`);
+    // As Prefect's runner: tell the engine the coming SIGTERM is a cancellation (it then cancels
+    // the run itself, with its on_cancellation hooks); no answer → the signal all the same.
+    const token = this.byPid.get(pid)?.controlToken;
+    if (token) await this.control.cancel(token);
     signalGroup(group, "SIGTERM");
     if (await groupGone(group, graceSeconds)) return;
     signalGroup(group, "SIGKILL");
@@ -196,6 +214,7 @@ export class LocalBackend implements Backend<ProcessRequest> {
 
   /** Kills every process still running (stack shutdown). */
   async stopAll(): Promise<void> {
+    this.control.close();
     for (const t of this.byPid.values())
       if (t.exitCode === null && t.child.pid) signalGroup(t.child.pid, "SIGKILL");
   }

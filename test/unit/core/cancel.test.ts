@@ -106,6 +106,42 @@ describe("cancelling a started run", () => {
     },
   );
 
+  it("does not force Cancelled again over the flow's own end (told by the control channel, or finished first)", async () => {
+    for (const [type, name] of [
+      ["CANCELLED", "Cancelled"],
+      ["COMPLETED", "Completed"],
+    ] as const) {
+      const { api, run, deps, backend } = await cancellingRun();
+      backend.supervised = true;
+      backend.onKill = async () => {
+        await api.setState(run.id, { type, name, message: "by the flow", state_details: {} }, true);
+      };
+      const [result] = await reconcile(["pool"], deps);
+      expect(result).toMatchObject({
+        flowRunId: run.id,
+        action: type === "CANCELLED" ? "cancelled" : "none",
+      });
+      expect(backend.killed).toHaveLength(1);
+      expect(api.runs.get(run.id)?.state).toMatchObject({ type, message: "by the flow" });
+    }
+  });
+
+  it("forces Cancelled over the Crashed an engine proposes for an unexplained SIGTERM", async () => {
+    const { api, run, deps, backend } = await cancellingRun();
+    backend.supervised = true;
+    backend.onKill = async () => {
+      await api.setState(run.id, { type: "CRASHED", name: "Crashed", state_details: {} }, true);
+    };
+    expect((await reconcile(["pool"], deps))[0]).toMatchObject({
+      action: "cancelled",
+      detail: "infrastructure killed",
+    });
+    expect(api.runs.get(run.id)?.state).toMatchObject({
+      type: "CANCELLED",
+      message: CANCEL_MESSAGES.started,
+    });
+  });
+
   it("keeps it Cancelling when the kill fails, and kills it on the next tick", async () => {
     const { api, run, pid, deps, backend } = await cancellingRun();
     deps.cancelGraceSeconds = 0;

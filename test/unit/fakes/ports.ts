@@ -40,6 +40,8 @@ export class FakeBackend implements Backend<{ command: string | null }> {
   failWith: Error | null = null;
   /** What the next kill throws (once), e.g. a throttled StopTask. */
   killFailWith: Error | null = null;
+  /** What the infrastructure does on its way out (a flow that reports its own end). */
+  onKill: ((pid: string) => Promise<void>) | null = null;
   prepare(config: JobConfiguration) {
     if (config.command === "invalid") throw new SubmitError("bad request: image must be set");
     return { command: config.command };
@@ -67,6 +69,7 @@ export class FakeBackend implements Backend<{ command: string | null }> {
     if (failure) throw failure;
     if (this.status.get(pid)?.state === "gone") throw new InfrastructureNotFoundError(pid);
     this.killed.push(pid);
+    await this.onKill?.(pid);
   }
 }
 
