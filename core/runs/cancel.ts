@@ -2,7 +2,8 @@
  * @module
  * Cancellation on every backend, through `Backend.kill`, as Prefect's worker and runner do it
  * (prefect/workers/base.py `_cancel_run`; prefect/runner/_cancellation_manager.py): a CANCELLING
- * run's infrastructure is killed, then the run is forced Cancelled with Prefect's message.
+ * run's infrastructure is killed, then the run is forced Cancelled with Prefect's message. (A
+ * CANCELLED state named `Cancelling`, which Prefect's observer also picks up, counts as CANCELLING.)
  *
  * - Not started (the worker's rule): no pid → Cancelled at once; otherwise kill, then Cancelled
  *   "while pending".
@@ -30,7 +31,7 @@ import type { Deps } from "../runtime/deps.ts";
 import { InfrastructureNotFoundError, PushpoolError } from "../shared/errors.ts";
 import { renderConfiguration } from "./dispatch.ts";
 import type { ReconcileResult } from "./reconcile.ts";
-import { forceCancelled } from "./states.ts";
+import { awaitsCancellation, forceCancelled } from "./states.ts";
 
 /**
  * Default grace for a started run's own runner. Prefect's runner hears the Cancelling event over
@@ -83,7 +84,7 @@ async function killThenCancel(
   const id = listed.id;
   const run = await deps.api.readFlowRun(id);
   const pid = run?.infrastructure_pid;
-  if (run?.state?.type !== "CANCELLING" || !pid)
+  if (!run || !awaitsCancellation(run.state) || !pid)
     return { flowRunId: id, action: "none", detail: `now ${run?.state?.type ?? "deleted"}` };
 
   const deployment = run.deployment_id ? await deps.api.readDeployment(run.deployment_id) : null;
@@ -105,7 +106,8 @@ async function killThenCancel(
   // The flow may have settled on its way out: an engine told by the control channel cancels the
   // run itself; one that finished first keeps its end. Anything else (Cancelling, or the Crashed an
   // engine proposes for an unexplained SIGTERM) is forced Cancelled.
-  const settled = (await deps.api.readFlowRun(id))?.state?.type;
+  const end = (await deps.api.readFlowRun(id))?.state;
+  const settled = end && awaitsCancellation(end) ? "CANCELLING" : end?.type;
   if (settled === "CANCELLED")
     return { flowRunId: id, action: "cancelled", detail: `${detail}; the flow cancelled itself` };
   if (settled === "COMPLETED" || settled === "FAILED" || settled === undefined)

@@ -18,7 +18,7 @@ import { cancelRun } from "./cancel.ts";
 import { dispatch, renderConfiguration } from "./dispatch.ts";
 import { loadPool } from "./pools.ts";
 import { reportExit } from "./report.ts";
-import { isOwnClaim, proposeCrashed } from "./states.ts";
+import { awaitsCancellation, isOwnClaim, proposeCrashed } from "./states.ts";
 
 export type ReconcileAction = "crashed" | "resubmitted" | "cancelled" | "none" | "error";
 
@@ -38,26 +38,31 @@ async function reconcilePool(poolName: string, deps: Deps): Promise<ReconcileRes
   if (!pool) return [];
   const backend = deps.backends.get(pool.type);
   if (!backend) return [];
-  // Cancelling runs are asked for on their own, so that a pool with hundreds of runs in flight
-  // (the filter returns the newest first, 200 at most) still sees every cancellation on this tick.
-  const [cancelling, inFlight] = await Promise.all([
-    deps.api.filterFlowRuns({ workPoolNames: [poolName], stateTypes: ["CANCELLING"], limit: 200 }),
-    deps.api.filterFlowRuns({ workPoolNames: [poolName], stateTypes: ["PENDING", "RUNNING"], limit: 200 }),
+  // Runs awaiting cancellation are asked for on their own, as Prefect's cancellation observer does
+  // (type CANCELLING, and the older CANCELLED named "Cancelling"), so that a pool with more than a
+  // page of runs in flight (200, oldest first) still sees every cancellation on this tick.
+  const query = { workPoolNames: [poolName], limit: 200 };
+  const [cancelling, named, inFlight] = await Promise.all([
+    deps.api.filterFlowRuns({ ...query, stateTypes: ["CANCELLING"] }),
+    deps.api.filterFlowRuns({ ...query, stateTypes: ["CANCELLED"], stateNames: ["Cancelling"] }),
+    deps.api.filterFlowRuns({ ...query, stateTypes: ["PENDING", "RUNNING"] }),
   ]);
-  const seen = new Set(cancelling.map((r) => r.id));
-  const runs = [...cancelling, ...inFlight.filter((r) => !seen.has(r.id))];
-  const results: ReconcileResult[] = [];
+  const toCancel = [...new Map([...cancelling, ...named].map((r) => [r.id, r])).values()];
+  const seen = new Set(toCancel.map((r) => r.id));
   const reads = passReads(deps);
-  for (const run of runs) {
+  const settle = async (run: FlowRun): Promise<ReconcileResult> => {
     try {
       const action = await reconcileRun(run, pool, backend, { ...deps, api: reads });
       if (action.action !== "none") deps.logger.info("reconciled flow run", { ...action });
-      results.push(action);
+      return action;
     } catch (error) {
       deps.logger.error("reconcile failed for run", { flowRunId: run.id, error: describeError(error) });
-      results.push({ flowRunId: run.id, action: "error", detail: describeError(error) });
+      return { flowRunId: run.id, action: "error", detail: describeError(error) };
     }
-  }
+  };
+  // Cancellations side by side: a kill may wait for its process to exit.
+  const results = await Promise.all(toCancel.map(settle));
+  for (const run of inFlight) if (!seen.has(run.id)) results.push(await settle(run));
   return results;
 }
 
@@ -72,7 +77,7 @@ async function reconcileRun(
   const type = run.state?.type;
   const pid = run.infrastructure_pid;
 
-  if (type === "CANCELLING") return await cancelRun(run, pool, backend, deps);
+  if (awaitsCancellation(run.state)) return await cancelRun(run, pool, backend, deps);
 
   if (pid) {
     const target = await readTarget(run, pool, backend, deps);

@@ -176,6 +176,27 @@ describe("cancelling a started run", () => {
   });
 });
 
+describe("what counts as a cancellation request", () => {
+  it("a CANCELLED state named Cancelling (the older form Prefect's observer still looks for) is one", async () => {
+    const { api, run, pid, deps, backend } = await cancellingRun();
+    backend.supervised = true;
+    await api.setState(run.id, { type: "CANCELLED", name: "Cancelling", state_details: {} }, true);
+    expect(await reconcile(["pool"], deps)).toEqual([
+      { flowRunId: run.id, action: "cancelled", detail: "infrastructure killed" },
+    ]);
+    expect(backend.killed).toEqual([pid]);
+    expect(api.runs.get(run.id)?.state).toMatchObject({ type: "CANCELLED", name: "Cancelled" });
+  });
+
+  it("a Cancelled run is not: nothing is killed", async () => {
+    const { api, run, deps, backend } = await cancellingRun();
+    backend.supervised = true;
+    await api.setState(run.id, { type: "CANCELLED", name: "Cancelled", state_details: {} }, true);
+    expect(await reconcile(["pool"], deps)).toEqual([]);
+    expect(backend.killed).toEqual([]);
+  });
+});
+
 describe("cancelling a run that has not started (Prefect's worker rule)", () => {
   it("kills it at once, whatever the grace, with the worker's message", async () => {
     const { api, run, pid, deps, backend } = await cancellingRun({ started: false });
