@@ -243,13 +243,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** True while any process of the group `pgid` is alive (or not ours to signal). */
+/** True while any process of the group `pgid` is alive and ours to signal (EPERM: a reused number). */
 function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+  } catch {
+    return false;
   }
 }
 
