@@ -54,6 +54,13 @@ export interface Backend<Request = unknown, Launch = Request> {
   readonly label: string;
   /** Typical start-up: dispatches are delivered this many seconds before the scheduled time. */
   readonly leadSeconds: number;
+  /**
+   * True when pushpool itself runs the flow's process and nothing inside supervises it (the local
+   * backend runs `python -m prefect.engine` as its own child): a Cancelling run is killed at once.
+   * Otherwise a started run's in-container runner (`prefect flow-run execute`) may cancel it
+   * itself, so it gets the cancel grace first (core/runs/cancel.ts).
+   */
+  readonly supervised?: boolean;
 
   /**
    * The type's own part of Prefect's `prepare_for_flow_run` (the local process worker's python

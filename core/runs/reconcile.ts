@@ -5,17 +5,20 @@
  * - Running with a pid → inspect: infrastructure failed or gone while the run is not finished → Crashed.
  * - our Pending without a pid older than the start timeout → resubmit with the claim's token; older
  *   than twice the timeout → Crashed. Nobody's run is left Pending.
- * - Cancelling with a pid and not started → kill the infrastructure, then Cancelled.
+ * - Cancelling → kill the infrastructure, then Cancelled, as Prefect's worker and runner do
+ *   (./cancel.ts: at once where pushpool supervises the process or the run has not started, after
+ *   the cancel grace where an in-container runner may cancel it itself).
  */
 
 import type { Backend, BackendContext } from "../ports/backend.ts";
 import type { FlowRun, WorkPool } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
-import { describeError, InfrastructureNotFoundError, PushpoolError } from "../shared/errors.ts";
+import { describeError } from "../shared/errors.ts";
+import { cancelRun } from "./cancel.ts";
 import { dispatch, renderConfiguration } from "./dispatch.ts";
 import { loadPool } from "./pools.ts";
 import { reportExit } from "./report.ts";
-import { forceCancelled, isOwnClaim, proposeCrashed } from "./states.ts";
+import { awaitsCancellation, isOwnClaim, proposeCrashed } from "./states.ts";
 
 export type ReconcileAction = "crashed" | "resubmitted" | "cancelled" | "none" | "error";
 
@@ -35,23 +38,31 @@ async function reconcilePool(poolName: string, deps: Deps): Promise<ReconcileRes
   if (!pool) return [];
   const backend = deps.backends.get(pool.type);
   if (!backend) return [];
-  const runs = await deps.api.filterFlowRuns({
-    workPoolNames: [poolName],
-    stateTypes: ["PENDING", "RUNNING", "CANCELLING"],
-    limit: 200,
-  });
-  const results: ReconcileResult[] = [];
+  // Runs awaiting cancellation are asked for on their own, as Prefect's cancellation observer does
+  // (type CANCELLING, and the older CANCELLED named "Cancelling"), so that a pool with more than a
+  // page of runs in flight (200, oldest first) still sees every cancellation on this tick.
+  const query = { workPoolNames: [poolName], limit: 200 };
+  const [cancelling, named, inFlight] = await Promise.all([
+    deps.api.filterFlowRuns({ ...query, stateTypes: ["CANCELLING"] }),
+    deps.api.filterFlowRuns({ ...query, stateTypes: ["CANCELLED"], stateNames: ["Cancelling"] }),
+    deps.api.filterFlowRuns({ ...query, stateTypes: ["PENDING", "RUNNING"] }),
+  ]);
+  const toCancel = [...new Map([...cancelling, ...named].map((r) => [r.id, r])).values()];
+  const seen = new Set(toCancel.map((r) => r.id));
   const reads = passReads(deps);
-  for (const run of runs) {
+  const settle = async (run: FlowRun): Promise<ReconcileResult> => {
     try {
       const action = await reconcileRun(run, pool, backend, { ...deps, api: reads });
       if (action.action !== "none") deps.logger.info("reconciled flow run", { ...action });
-      results.push(action);
+      return action;
     } catch (error) {
       deps.logger.error("reconcile failed for run", { flowRunId: run.id, error: describeError(error) });
-      results.push({ flowRunId: run.id, action: "error", detail: describeError(error) });
+      return { flowRunId: run.id, action: "error", detail: describeError(error) };
     }
-  }
+  };
+  // Cancellations side by side: a kill may wait for its process to exit.
+  const results = await Promise.all(toCancel.map(settle));
+  for (const run of inFlight) if (!seen.has(run.id)) results.push(await settle(run));
   return results;
 }
 
@@ -66,14 +77,7 @@ async function reconcileRun(
   const type = run.state?.type;
   const pid = run.infrastructure_pid;
 
-  if (type === "CANCELLING") {
-    if (run.start_time) return none; // the in-container supervisor owns cancellation once started
-    if (!pid) {
-      await forceCancelled(deps.api, run.id, "Flow run cancelled by pushpool (no infrastructure found).");
-      return { flowRunId: run.id, action: "cancelled", detail: "no infrastructure" };
-    }
-    return await killAndCancel(run, pool, backend, deps);
-  }
+  if (awaitsCancellation(run.state)) return await cancelRun(run, pool, backend, deps);
 
   if (pid) {
     const target = await readTarget(run, pool, backend, deps);
@@ -118,38 +122,6 @@ async function reconcileRun(
     action: outcome.outcome === "submitted" ? "resubmitted" : "none",
     detail: outcome.outcome,
   };
-}
-
-async function killAndCancel(
-  run: FlowRun,
-  pool: WorkPool,
-  backend: Backend,
-  deps: Deps,
-): Promise<ReconcileResult> {
-  const deployment = run.deployment_id ? await deps.api.readDeployment(run.deployment_id) : null;
-  if (run.deployment_id && !deployment) {
-    await forceCancelled(
-      deps.api,
-      run.id,
-      "Flow run cancelled (deployment not found, infrastructure may still be running).",
-    );
-    return { flowRunId: run.id, action: "cancelled", detail: "deployment gone" };
-  }
-  const flow = await deps.api.readFlow(run.flow_id);
-  if (!flow) return { flowRunId: run.id, action: "none", detail: "flow not found" };
-  const config = await renderConfiguration(run, { deployment, flow, pool, backend }, deps);
-  const ctx: BackendContext = { flowRun: run, pool: { name: pool.name, type: pool.type } };
-  try {
-    await backend.kill(run.infrastructure_pid ?? "", config, 30, ctx);
-  } catch (error) {
-    if (
-      !(error instanceof InfrastructureNotFoundError) &&
-      !(PushpoolError.is(error) && error.name === "InfrastructureNotFoundError")
-    )
-      throw error;
-  }
-  await forceCancelled(deps.api, run.id, "Flow run cancelled by pushpool while pending.");
-  return { flowRunId: run.id, action: "cancelled", detail: "infrastructure killed" };
 }
 
 /**

@@ -160,6 +160,14 @@ export function isOwnClaim(run: FlowRun): boolean {
   );
 }
 
+/**
+ * True when a run waits to be cancelled: its state is CANCELLING, or CANCELLED named `Cancelling`
+ * (an older way to ask, which Prefect's cancellation observer still looks for).
+ */
+export function awaitsCancellation(state: State | null | undefined): boolean {
+  return state?.type === "CANCELLING" || (state?.type === "CANCELLED" && state.name === "Cancelling");
+}
+
 /** Proposes CRASHED (not forced). ABORT (already terminal) and 404 are not errors. */
 export async function proposeCrashed(api: PrefectApi, flowRunId: string, message: string): Promise<boolean> {
   return await proposeQuietly(api, flowRunId, "CRASHED", "Crashed", message, false);

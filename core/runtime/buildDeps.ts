@@ -44,6 +44,7 @@ export function buildDeps(input: DepsInput): Deps {
     leadSeconds: leadFor(backends, input.config.leadSeconds),
     startTimeoutSeconds: input.config.startTimeoutSeconds,
     lease: new VariableLease(input.api, clock),
+    cancelGraceSeconds: input.config.cancelGraceSeconds,
     faults: input.faults,
   };
 }

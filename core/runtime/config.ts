@@ -41,6 +41,8 @@ export const ConfigSchema = z.object({
   PUSHPOOL_BURST_RATE: z.coerce.number().positive().default(10),
   /** A claim with no infrastructure after this long is resubmitted, then crashed. */
   PUSHPOOL_START_TIMEOUT_SECONDS: seconds(300),
+  /** A started Cancelling run's own runner gets this long to cancel it before pushpool kills it (core/runs/cancel.ts). */
+  PUSHPOOL_CANCEL_GRACE_SECONDS: seconds(10),
 });
 
 export interface Config {
@@ -52,6 +54,7 @@ export interface Config {
   horizonSeconds: number;
   leadSeconds?: number;
   startTimeoutSeconds: number;
+  cancelGraceSeconds: number;
   burstRate: number;
 }
 
@@ -69,6 +72,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     horizonSeconds: c.PUSHPOOL_HORIZON_SECONDS ?? Math.max(2 * c.PUSHPOOL_TICK_SECONDS, 10),
     leadSeconds: c.PUSHPOOL_LEAD_SECONDS,
     startTimeoutSeconds: c.PUSHPOOL_START_TIMEOUT_SECONDS,
+    cancelGraceSeconds: c.PUSHPOOL_CANCEL_GRACE_SECONDS,
     burstRate: c.PUSHPOOL_BURST_RATE,
   });
 }

@@ -39,5 +39,7 @@ export interface Deps {
   startTimeoutSeconds: number;
   /** Lets one of several concurrent resumers of a claim start it (core/backends/startOnce.ts). */
   lease?: StartLease;
+  /** Seconds a started Cancelling run's own runner gets before pushpool kills it (default 10; core/runs/cancel.ts). */
+  cancelGraceSeconds?: number;
   faults?: Faults;
 }

@@ -19,6 +19,7 @@ import {
   SubmitError,
 } from "../../shared/errors.ts";
 import { shlexSplit } from "../shlex.ts";
+import { ControlChannel } from "./control.ts";
 import { adaptProcessPrepared } from "./prepare.ts";
 
 export interface ProcessRequest {
@@ -53,6 +54,8 @@ interface Tracked {
   pid: string;
   exitCode: number | null;
   tail: string[];
+  /** Its control session (./control.ts), when one could be offered. */
+  controlToken: string | null;
 }
 
 /**
@@ -65,9 +68,12 @@ export class LocalBackend implements Backend<ProcessRequest> {
   readonly type = "process";
   readonly label = "process";
   readonly leadSeconds = PROCESS_LEAD_SECONDS;
+  /** The flow process is pushpool's own child (`python -m prefect.engine`, no runner): cancel at once. */
+  readonly supervised = true;
   private readonly byToken = new Map<string, Promise<Started>>();
   private readonly byPid = new Map<string, Tracked>();
   private readonly host = hostname();
+  private readonly control = new ControlChannel();
   /** Every pid this backend started, in order (tests count them). */
   readonly started: string[] = [];
 
@@ -111,10 +117,12 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return PushpoolError.is(error) && error.retryable;
   }
 
-  private launch(request: ProcessRequest, flowRunId: string): Promise<Started> {
+  private async launch(request: ProcessRequest, flowRunId: string): Promise<Started> {
     const [file, ...args] = request.argv as [string, ...string[]];
-    const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env };
-    return new Promise((resolve, reject) => {
+    // A flow that cannot be told "this SIGTERM is a cancellation" is still killed: the session is optional.
+    const session = await this.control.register().catch(() => null);
+    const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env, ...session?.env };
+    return await new Promise((resolve, reject) => {
       const child = spawn(file, args, {
         env,
         cwd: request.cwd,
@@ -122,18 +130,26 @@ export class LocalBackend implements Backend<ProcessRequest> {
         stdio: ["ignore", "pipe", "pipe"],
       });
       child.once("error", (error: NodeJS.ErrnoException) => {
+        if (session) this.control.release(session.token);
         reject(
           new SubmitError(`${error.code === "ENOENT" ? "FileNotFoundError" : "OSError"}: ${error.message}`),
         );
       });
       child.once("spawn", () => {
         const pid = `${this.host}:${child.pid}`;
-        const tracked: Tracked = { child, pid, exitCode: null, tail: [] };
+        const tracked: Tracked = {
+          child,
+          pid,
+          exitCode: null,
+          tail: [],
+          controlToken: session?.token ?? null,
+        };
         this.byPid.set(pid, tracked);
         this.started.push(pid);
         this.capture(tracked, request.streamOutput, flowRunId);
         child.once("exit", (code, signal) => {
           tracked.exitCode = code ?? -(signal ? (constants.signals[signal] ?? 1) : 1);
+          if (tracked.controlToken) this.control.release(tracked.controlToken);
           this.options.onExit?.({ flowRunId, pid, exitCode: tracked.exitCode, tail: tracked.tail });
         });
         resolve({ pid });
@@ -171,24 +187,42 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return { state: "gone", reason: `process ${pid} is not running` };
   }
 
+  /**
+   * Stops the flow's whole process group (the process was spawned as its leader, so the engine's
+   * children are in it): SIGTERM, then SIGKILL after `graceSeconds`, as Prefect's process runner
+   * does. Returns once nothing of the group is left, so the caller's Cancelled comes after
+   * whatever the flow reported on its way out. Nothing left of it → InfrastructureNotFoundError.
+   */
   async kill(
     pid: string,
     _config: JobConfiguration,
     graceSeconds: number,
     _ctx?: BackendContext,
   ): Promise<void> {
-    const osPid = this.osPid(pid);
-    if (osPid === null || !isAlive(osPid)) throw new InfrastructureNotFoundError(`process ${pid} not found`);
-    signalGroup(osPid, "SIGTERM");
-    const deadline = Date.now() + graceSeconds * 1000;
-    while (isAlive(osPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (isAlive(osPid)) signalGroup(osPid, "SIGKILL");
+    const group = this.groupOf(pid);
+    if (group === null || !groupAlive(group))
+      throw new InfrastructureNotFoundError(`process ${pid} not found`);
+    // As Prefect's runner: tell the engine the coming SIGTERM is a cancellation (it then cancels
+    // the run itself, with its on_cancellation hooks); no answer → the signal all the same.
+    const token = this.byPid.get(pid)?.controlToken;
+    if (token) await this.control.cancel(token);
+    signalGroup(group, "SIGTERM");
+    if (await groupGone(group, graceSeconds)) return;
+    signalGroup(group, "SIGKILL");
+    await groupGone(group, 10);
   }
 
   /** Kills every process still running (stack shutdown). */
   async stopAll(): Promise<void> {
+    this.control.close();
     for (const t of this.byPid.values())
       if (t.exitCode === null && t.child.pid) signalGroup(t.child.pid, "SIGKILL");
+  }
+
+  /** The process group a pid of this host leads (whether or not its leader has exited). */
+  private groupOf(pid: string): number | null {
+    const [host, num] = pid.split(":");
+    return host === this.host && num && /^\d+$/.test(num) ? Number(num) : null;
   }
 
   private osPid(pid: string): number | null {
@@ -207,6 +241,26 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** True while any process of the group `pgid` is alive and ours to signal (EPERM: a reused number). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits up to `seconds` for the group to be gone; true when it is. */
+async function groupGone(pgid: number, seconds: number): Promise<boolean> {
+  const deadline = Date.now() + seconds * 1000;
+  while (groupAlive(pgid)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals) {

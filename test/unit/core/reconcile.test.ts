@@ -87,14 +87,16 @@ describe("reconcile", () => {
     expect(api.runs.get(run.id)?.state_type).toBe("CANCELLED");
   });
 
-  it("does not kill a Cancelling run that already started (the flow process owns it)", async () => {
+  it("gives a started Cancelling run's own runner the cancel grace before killing it (core/runs/cancel.ts)", async () => {
     const { api, dep, deps, backend, clock } = setup();
     const run = api.addRun(dep, clock.now(), {
       start_time: clock.now().toISOString(),
       infrastructure_pid: "pid-x",
     });
     await api.setState(run.id, { type: "CANCELLING", name: "Cancelling", state_details: {} }, true);
-    expect(await reconcile(["pool"], deps)).toEqual([{ flowRunId: run.id, action: "none" }]);
+    expect(await reconcile(["pool"], deps)).toEqual([
+      { flowRunId: run.id, action: "none", detail: "cancel grace" },
+    ]);
     expect(backend.killed).toHaveLength(0);
   });
 });

@@ -115,6 +115,7 @@ export class FakePrefect implements PrefectApi {
     this.calls.push("filterFlowRuns");
     return [...this.runs.values()]
       .filter((r) => !filter.stateTypes || filter.stateTypes.includes(r.state_type ?? ""))
+      .filter((r) => !filter.stateNames || filter.stateNames.includes(r.state_name ?? ""))
       .filter((r) => !filter.workPoolNames || filter.workPoolNames.includes(r.work_pool_name ?? ""))
       .map((r) => structuredClone(r));
   }

@@ -32,10 +32,16 @@ export class FakeBackend implements Backend<{ command: string | null }> {
   readonly type = "process";
   readonly label = "fake infrastructure";
   readonly leadSeconds = 3;
+  /** Backend.supervised: unset, a started Cancelling run gets the cancel grace. */
+  supervised?: boolean;
   submits: { token: string; flowRunId: string }[] = [];
   killed: string[] = [];
   status = new Map<string, InfraStatus>();
   failWith: Error | null = null;
+  /** What the next kill throws (once), e.g. a throttled StopTask. */
+  killFailWith: Error | null = null;
+  /** What the infrastructure does on its way out (a flow that reports its own end). */
+  onKill: ((pid: string) => Promise<void>) | null = null;
   prepare(config: JobConfiguration) {
     if (config.command === "invalid") throw new SubmitError("bad request: image must be set");
     return { command: config.command };
@@ -58,8 +64,12 @@ export class FakeBackend implements Backend<{ command: string | null }> {
     return this.status.get(pid) ?? { state: "running" };
   }
   async kill(pid: string) {
+    const failure = this.killFailWith;
+    this.killFailWith = null;
+    if (failure) throw failure;
     if (this.status.get(pid)?.state === "gone") throw new InfrastructureNotFoundError(pid);
     this.killed.push(pid);
+    await this.onKill?.(pid);
   }
 }
 
