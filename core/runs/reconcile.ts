@@ -38,16 +38,25 @@ async function reconcilePool(poolName: string, deps: Deps): Promise<ReconcileRes
   if (!pool) return [];
   const backend = deps.backends.get(pool.type);
   if (!backend) return [];
-  // Runs awaiting cancellation are asked for on their own, as Prefect's cancellation observer does
-  // (type CANCELLING, and the older CANCELLED named "Cancelling"), so that a pool with more than a
-  // page of runs in flight (200, oldest first) still sees every cancellation on this tick.
-  const query = { workPoolNames: [poolName], limit: 200 };
-  const [cancelling, named, inFlight] = await Promise.all([
-    deps.api.filterFlowRuns({ ...query, stateTypes: ["CANCELLING"] }),
-    deps.api.filterFlowRuns({ ...query, stateTypes: ["CANCELLED"], stateNames: ["Cancelling"] }),
-    deps.api.filterFlowRuns({ ...query, stateTypes: ["PENDING", "RUNNING"] }),
+  // One query a tick for what is in flight, cancellations included. Runs awaiting cancellation are
+  // also asked for on their own when that page is full (200, oldest first), so a busy pool still
+  // sees every cancellation on this tick; the older form of a cancellation (CANCELLED named
+  // "Cancelling", which Prefect's cancellation observer also reads) every few ticks.
+  const query = { workPoolNames: [poolName], limit: PAGE };
+  const inFlight = await deps.api.filterFlowRuns({
+    ...query,
+    stateTypes: ["PENDING", "RUNNING", "CANCELLING"],
+  });
+  const [cancelling, named] = await Promise.all([
+    inFlight.length >= PAGE ? deps.api.filterFlowRuns({ ...query, stateTypes: ["CANCELLING"] }) : [],
+    legacyDue(deps.queue, poolName)
+      ? deps.api.filterFlowRuns({ ...query, stateTypes: ["CANCELLED"], stateNames: ["Cancelling"] })
+      : [],
   ]);
-  const toCancel = [...new Map([...cancelling, ...named].map((r) => [r.id, r])).values()];
+  const cancellingInFlight = inFlight.filter((r) => awaitsCancellation(r.state));
+  const toCancel = [
+    ...new Map([...cancellingInFlight, ...cancelling, ...named].map((r) => [r.id, r])).values(),
+  ];
   const seen = new Set(toCancel.map((r) => r.id));
   const reads = passReads(deps);
   const settle = async (run: FlowRun): Promise<ReconcileResult> => {
@@ -64,6 +73,22 @@ async function reconcilePool(poolName: string, deps: Deps): Promise<ReconcileRes
   const results = await Promise.all(toCancel.map(settle));
   for (const run of inFlight) if (!seen.has(run.id)) results.push(await settle(run));
   return results;
+}
+
+/** The most runs one reconcile query returns. */
+const PAGE = 200;
+/** Ticks between two queries for the older form of a cancellation (CANCELLED named "Cancelling"). */
+export const LEGACY_CANCELLING_EVERY_TICKS = 6;
+
+const legacyTicks = new WeakMap<object, Map<string, number>>();
+
+/** True on this runtime's first reconcile of a pool and every {@link LEGACY_CANCELLING_EVERY_TICKS}th after. */
+function legacyDue(owner: object, pool: string): boolean {
+  const counts = legacyTicks.get(owner) ?? new Map<string, number>();
+  legacyTicks.set(owner, counts);
+  const n = counts.get(pool) ?? 0;
+  counts.set(pool, n + 1);
+  return n % LEGACY_CANCELLING_EVERY_TICKS === 0;
 }
 
 async function reconcileRun(
