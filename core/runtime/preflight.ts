@@ -31,6 +31,7 @@ import {
   poolMissing,
   refused,
   typeNotServed,
+  typeOptionNotServed,
   unreachable,
 } from "./preflightHints.ts";
 
@@ -40,6 +41,8 @@ export interface PreflightOptions extends Credentials {
   servedTypes: readonly string[];
   /** Create missing pools of this type (`--type`), as `prefect worker start --type` does. */
   createType?: string;
+  /** The command has a `--type` option (the missing-pool hint mentions it). */
+  typeOption?: boolean;
   fetch: HttpFetch;
   /** Per request (default 3000 ms). */
   timeoutMs?: number;
@@ -152,23 +155,19 @@ async function checkPool(
   name: string,
   o: PreflightOptions,
 ): Promise<{ row: CheckRow; pool?: WorkPool }> {
+  if (o.createType !== undefined && !o.servedTypes.includes(o.createType))
+    return { row: typeOptionNotServed(o.createType, o.servedTypes) };
   let pool = await client.readWorkPool(name);
   let created = false;
   if (!pool) {
-    if (!o.createType) return { row: poolMissing(name, o.servedTypes) };
-    if (!o.servedTypes.includes(o.createType))
-      return { row: typeNotServed(name, o.createType, o.servedTypes) };
+    if (!o.createType) return { row: poolMissing(name, o.servedTypes, o.typeOption ?? false) };
     const template = await client.readDefaultBaseJobTemplate(o.createType);
     if (!template) return { row: noDefaultTemplate(name, o.createType) };
     pool = await createPool(client, name, o.createType, template);
     created = true;
   }
   if (!o.servedTypes.includes(pool.type)) return { row: typeNotServed(name, pool.type, o.servedTypes), pool };
-  const detail = `${created ? "created, " : ""}type '${pool.type}'${
-    o.createType && o.createType !== pool.type
-      ? ` (not '${o.createType}': the pool's own type is served)`
-      : ""
-  }`;
+  const detail = `${created ? "created, " : ""}type '${pool.type}'`;
   return { row: { check: `work pool '${name}'`, ok: true, detail }, pool };
 }
 

@@ -117,22 +117,24 @@ export function refused(status: number, c: Credentials): CheckRow {
   );
 }
 
-export function poolMissing(pool: string, servedTypes: readonly string[]): CheckRow {
+/** A missing pool; `typeOption`: the command has `--type` to create it. */
+export function poolMissing(pool: string, servedTypes: readonly string[], typeOption: boolean): CheckRow {
   const type = servedTypes[0] ?? "TYPE";
   return {
     check: `work pool '${pool}'`,
     ok: false,
     detail: `work pool '${pool}' does not exist`,
-    fix: `create it with \`prefect work-pool create ${pool} --type ${type}\` or pass --type ${type}`,
+    fix: `create it with \`prefect work-pool create ${pool} --type ${type}\`${typeOption ? ` or pass --type ${type}` : ""}`,
   };
 }
 
+/** A pool (or `--type`) of a type no backend here serves. */
 export function typeNotServed(pool: string, type: string, servedTypes: readonly string[]): CheckRow {
   return {
     check: `work pool '${pool}'`,
     ok: false,
-    detail: `work pool '${pool}' has type '${type}', which no backend here serves`,
-    fix: `serve a pool of a served type (${servedTypes.join(", ") || "none"}), or run pushpool where '${type}' is served`,
+    detail: `work pool '${pool}' has type '${type}', which no backend here serves (served: ${servedTypes.join(", ") || "none"})`,
+    fix: `serve pools of a served type here, and '${type}' pools where their backend runs`,
   };
 }
 
@@ -142,5 +144,14 @@ export function noDefaultTemplate(pool: string, type: string): CheckRow {
     ok: false,
     detail: `cannot create work pool '${pool}': the server's collection registry has no default base job template for type '${type}'`,
     fix: `create it with \`prefect work-pool create ${pool} --type ${type}\``,
+  };
+}
+
+export function typeOptionNotServed(type: string, servedTypes: readonly string[]): CheckRow {
+  return {
+    check: "--type",
+    ok: false,
+    detail: `--type ${type}: no backend here serves that type (served: ${servedTypes.join(", ") || "none"})`,
+    fix: `pass --type ${servedTypes[0] ?? "with a served type"}`,
   };
 }
