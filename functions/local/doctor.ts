@@ -17,6 +17,7 @@ import { nodeFetch } from "../../core/prefect/nodeFetch.ts";
 import type { FlowRun, WorkPool } from "../../core/prefect/types.ts";
 import { PUSHPOOL_VERSION } from "../../core/prefect/version.ts";
 import { renderConfiguration } from "../../core/runs/dispatch.ts";
+import { loadPoolReadOnly } from "../../core/runs/pools.ts";
 import { type Config, containerBaseEnv, loadConfig } from "../../core/runtime/config.ts";
 import { runPreflight } from "../../core/runtime/preflight.ts";
 import { describeError } from "../../core/shared/errors.ts";
@@ -66,10 +67,12 @@ export async function doctorRows(env: Env): Promise<CheckRow[]> {
   return rows;
 }
 
-async function poolRows(pool: WorkPool, backend: Backend, config: Config, env: Env): Promise<CheckRow[]> {
-  const prefix = (row: CheckRow): CheckRow => ({ ...row, check: `${pool.name}: ${row.check}` });
+async function poolRows(found: WorkPool, backend: Backend, config: Config, env: Env): Promise<CheckRow[]> {
+  const prefix = (row: CheckRow): CheckRow => ({ ...row, check: `${found.name}: ${row.check}` });
   try {
     const api = prefectClientFromEnv(env);
+    // A pool created without a template renders with its type's default, as a run would.
+    const pool = (await loadPoolReadOnly(api, found.name)) ?? found;
     const flowRun = doctorFlowRun(pool);
     const configuration = await renderConfiguration(
       flowRun,

@@ -35,14 +35,16 @@ export async function checkPythonHasPrefect(choice: PythonChoice, timeoutMs = 80
     let out = "";
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(choice.python, ["-c", PROBE], {
-        stdio: ["ignore", "pipe", "ignore"],
-        timeout: timeoutMs,
-      });
+      child = spawn(choice.python, ["-c", PROBE], { stdio: ["ignore", "pipe", "ignore"] });
     } catch (error) {
       resolve(fail(`cannot start ${where}: ${(error as Error).message}`));
       return;
     }
+    // Not spawn's own `timeout`: its timer outlives a spawn that failed (ENOENT) and holds the exit.
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    timer.unref();
+    child.once("close", () => clearTimeout(timer));
+    child.once("error", () => clearTimeout(timer));
     child.stdout?.on("data", (d: Buffer) => (out += d.toString("utf8")));
     child.once("error", (error: NodeJS.ErrnoException) =>
       resolve(
