@@ -15,6 +15,7 @@
  */
 import type { JobConfiguration, TemplatedJobConfiguration } from "../job/types.ts";
 import type { FlowRun } from "../prefect/types.ts";
+import type { CheckRow } from "./check.ts";
 
 /** What a backend reports about a piece of infrastructure it started. */
 export type InfraState = "pending" | "running" | "succeeded" | "failed" | "gone";
@@ -92,6 +93,11 @@ export interface Backend<Request = unknown, Launch = Request> {
   warm?(request: Request, ctx: BackendContext): Promise<void>;
   /** True when two spellings of a pid name the same infrastructure. Default: string equality. */
   samePid?(a: string, b: string): boolean;
+  /**
+   * `pushpool doctor`: the checks this type can make of a pool's configuration (rendered from the
+   * pool's defaults) on its infrastructure — cluster exists, interpreter has prefect… One row each.
+   */
+  doctor?(config: JobConfiguration, ctx: BackendContext): Promise<CheckRow[]>;
 }
 
 /** {@link Backend.samePid}, or equality when the type has no other spellings. */

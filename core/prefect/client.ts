@@ -105,6 +105,7 @@ export class PrefectClient implements PrefectApi {
   async heartbeat(pool: string, workerName: string, heartbeatIntervalSeconds: number): Promise<void> {
     await this.call("POST", `/work_pools/${enc(pool)}/workers/heartbeat`, {
       body: { name: workerName, heartbeat_interval_seconds: heartbeatIntervalSeconds },
+      cosmetic: true,
     });
   }
 
@@ -132,6 +133,7 @@ export class PrefectClient implements PrefectApi {
     await this.call("PATCH", `/flow_runs/${enc(flowRunId)}/labels`, {
       body: labels,
       maxRetries: LABEL_RETRIES,
+      cosmetic: true,
     });
   }
 

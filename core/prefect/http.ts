@@ -62,6 +62,8 @@ export interface RequestOptions {
   accept?: readonly number[];
   /** Retries for this call (default: the client's `maxRetries`); 0 for best-effort writes. */
   maxRetries?: number;
+  /** A cosmetic call (heartbeat, labels): its retries are logged at debug, not warn. */
+  cosmetic?: boolean;
 }
 
 /** A response: its status and its parsed JSON body (`undefined` when empty). */
@@ -193,7 +195,7 @@ export class PrefectHttp {
             : this.delay(n - 1),
         sleep: (ms) => this.clock.sleep(ms),
         onRetry: (e, n, delayMs) =>
-          this.logger.warn("Prefect API request failed, retrying", {
+          this.logger[options.cosmetic ? "debug" : "warn"]("Prefect API request failed, retrying", {
             method,
             path,
             ...(e instanceof StatusFailure ? { status: e.cause.status } : { error: (e as Error).message }),
@@ -206,8 +208,14 @@ export class PrefectHttp {
     }
   }
 
+  /**
+   * Exponential backoff with "equal jitter": between half and all of `base·2^retries` (capped). A
+   * refused connection or a 503 waits as Prefect's client waits (2^n s, jittered), never ~0 ms
+   * (full jitter let a refused connection's retries all land within a few ms).
+   */
   private delay(retries: number): number {
-    return backoffDelay(retries, { ...this.backoff, random: this.random });
+    const step = Math.min(this.backoff.cap, this.backoff.base * 2 ** Math.max(0, retries));
+    return Math.floor(step / 2 + backoffDelay(retries, { ...this.backoff, random: this.random }) / 2);
   }
 
   private report(method: string, path: string, status: number, started: number): void {

@@ -10,7 +10,9 @@ import { loadConfig } from "../../core/runtime/config.ts";
 import { describeError, PushpoolError, ValidationError } from "../../core/shared/errors.ts";
 import { parseJson } from "../../core/template/pyFloat.ts";
 import { parseWebhookConfig } from "../../core/webhook/config.ts";
+import { doctorCommand } from "./doctor.ts";
 import { consoleLogger } from "./logger.ts";
+import { localPreflight } from "./preflight.ts";
 import { renderForFlowRun } from "./render.ts";
 import { startLocalStack } from "./stack.ts";
 
@@ -24,15 +26,18 @@ Commands:
   trigger <flow/deployment>  create and dispatch a run through the signed webhook (what a CI job calls)
   render <flow-run-id>       print the rendered job configuration and backend request, without submitting
   demo                       start a local Prefect server and show pushpool running flows end to end
+  doctor                     check the configuration (API, credentials, pools, infrastructure) and print a table
 
 Run 'pushpool <command> --help' for a command's options. Configuration is read from the environment
 (see README.md, "Configuration").`,
-  local: `Usage: pushpool local [--pools a,b] [--port N] [--tick SECONDS]
+  local: `Usage: pushpool local [--pools a,b] [--type process] [--port N] [--tick SECONDS]
 
 Serves the given work pools (PUSHPOOL_POOLS) of type 'process' from this machine, with no worker:
 ticks every --tick seconds (PUSHPOOL_TICK_SECONDS, default 5 here), heartbeats, dispatches due runs,
 reconciles, and serves the signed webhook on --port (PUSHPOOL_WEBHOOK_PORT, default 8787) when
-PUSHPOOL_WEBHOOK_SECRET or PUSHPOOL_WEBHOOK_KEYS is set.`,
+PUSHPOOL_WEBHOOK_SECRET or PUSHPOOL_WEBHOOK_KEYS is set. Start-up checks the API, the credentials,
+the pools and the Python that runs flows, and exits with the fix when one fails; with --type, a
+missing pool is created with that type (as 'prefect worker start --type' does).`,
   trigger: `Usage: pushpool trigger <flow/deployment|deployment-id> [--param k=v ...] [--job-variable k=v ...]
                         [--idempotency-key KEY] [--scheduled-time ISO] [--url URL] [--key-id ID]
 
@@ -50,6 +55,12 @@ Starts a real Prefect server (pinned in .venv/), creates a process pool and a de
 local stack, triggers one run through the signed webhook and lets two arrive by schedule, then
 prints a table. Exit code 0 when every run Completed. With --keep, the server (with its UI) and
 pushpool stay up afterwards until Ctrl-C, and the UI's address is printed.`,
+  doctor: `Usage: pushpool doctor [--pools a,b]
+
+Runs the start-up checks (API reachable, URL, credentials, pools exist and are served) and the
+checks each pool's backend can make of its infrastructure (process: the Python has prefect; ecs:
+the cluster exists, the task definition registers with its roles, subnets resolve), then prints a
+table: check, result, fix. Exit code 0 when every check passes, 1 otherwise.`,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -75,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
         return await triggerCommand(rest, out);
       case "render":
         return await renderCommand(rest, out);
+      case "doctor":
+        return await doctorCommand(rest, out);
       default: {
         const { runDemo } = await import("./demo.ts");
         return await runDemo({ keep: rest.includes("--keep") });
@@ -91,7 +104,12 @@ export async function main(argv: string[]): Promise<number> {
 async function local(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { pools: { type: "string" }, port: { type: "string" }, tick: { type: "string" } },
+    options: {
+      pools: { type: "string" },
+      type: { type: "string" },
+      port: { type: "string" },
+      tick: { type: "string" },
+    },
   });
   const env = { ...process.env };
   if (values.pools) env.PUSHPOOL_POOLS = values.pools;
@@ -103,6 +121,7 @@ async function local(argv: string[]): Promise<number> {
   const logger = consoleLogger({ json: env.PUSHPOOL_LOG_FORMAT === "json" });
   const hasSecret = Boolean(env.PUSHPOOL_WEBHOOK_SECRET || env.PUSHPOOL_WEBHOOK_KEYS);
   const port = Number(values.port ?? env.PUSHPOOL_WEBHOOK_PORT ?? 8787);
+  await localPreflight({ config, env, createType: values.type, logger });
   const stack = await startLocalStack({
     config,
     env,

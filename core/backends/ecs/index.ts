@@ -16,11 +16,13 @@
 import type { Task } from "@aws-sdk/client-ecs";
 import type { JobConfiguration } from "../../job/types.ts";
 import type { Backend, BackendContext, InfraStatus, Started } from "../../ports/backend.ts";
+import type { CheckRow } from "../../ports/check.ts";
 import { type Logger, silentLogger } from "../../ports/logger.ts";
 import { InfrastructureNotFoundError, InvalidJobConfigurationError } from "../../shared/errors.ts";
 import { isPlainObject, type PlainObject, plain } from "../../shared/plain.ts";
 import { CLAIM_TOKEN_TAG, lookUpClaimTask, mayHaveStarted, runClaimTask } from "./claimTask.ts";
 import { awsErrorShape, classifyAwsError, classifyRunTaskError } from "./classify.ts";
+import { ecsDoctor } from "./doctor.ts";
 import { resolveNetwork } from "./network.ts";
 import { formatPid, parsePid, regionOfArn, samePid } from "./pid.ts";
 import type { AwsCredentialsData, EcsApi, EcsApiFactory, RunTaskRequest } from "./port.ts";
@@ -177,6 +179,16 @@ export class EcsBackend implements Backend<EcsRequest, EcsLaunch> {
     await this.registry.resolve(this.options.ecsApiFor(request.credentials), {
       ...plan,
       spec: plan.spec as unknown as PlainObject,
+    });
+  }
+
+  /** `pushpool doctor`: configuration, cluster, task definition (roles), networking (./doctor.ts). */
+  doctor(config: JobConfiguration, ctx: BackendContext): Promise<CheckRow[]> {
+    return ecsDoctor(config, ctx, {
+      prepare: (c, x) => this.prepare(c, x),
+      api: (request) => this.options.ecsApiFor(request.credentials),
+      warm: (request) => this.warm(request),
+      resolve: (request, x) => this.resolve(request, x),
     });
   }
 

@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { constants, hostname } from "node:os";
 import type { JobConfiguration } from "../../job/types.ts";
 import type { Backend, BackendContext, InfraStatus, PreparedContext, Started } from "../../ports/backend.ts";
+import type { CheckRow } from "../../ports/check.ts";
 import {
   InfrastructureNotFoundError,
   InvalidJobConfigurationError,
@@ -21,6 +22,7 @@ import {
 import { shlexSplit } from "../shlex.ts";
 import { ControlChannel } from "./control.ts";
 import { adaptProcessPrepared } from "./prepare.ts";
+import { checkPythonHasPrefect } from "./pythonCheck.ts";
 
 export interface ProcessRequest {
   argv: string[];
@@ -47,6 +49,8 @@ export interface LocalBackendOptions {
   tailLines?: number;
   /** Pools without a command run `<pythonExecutable> -m prefect.engine` (default `python`). */
   pythonExecutable?: string;
+  /** Where `pythonExecutable` came from, for people (./python.ts). */
+  pythonSource?: string;
 }
 
 interface Tracked {
@@ -115,6 +119,17 @@ export class LocalBackend implements Backend<ProcessRequest> {
 
   mayHaveStarted(error: unknown): boolean {
     return PushpoolError.is(error) && error.retryable;
+  }
+
+  /** The interpreter flows without a command run with can import prefect. */
+  async doctor(_config: JobConfiguration, _ctx: BackendContext): Promise<CheckRow[]> {
+    return [await this.checkPython()];
+  }
+
+  /** The start-up check of {@link LocalBackendOptions.pythonExecutable} (one short spawn). */
+  checkPython(): Promise<CheckRow> {
+    const python = this.options.pythonExecutable ?? "python";
+    return checkPythonHasPrefect({ python, source: this.options.pythonSource ?? "configured" });
   }
 
   private async launch(request: ProcessRequest, flowRunId: string): Promise<Started> {

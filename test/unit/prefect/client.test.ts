@@ -37,7 +37,7 @@ describe("PrefectClient retries", () => {
     const run = await client.readFlowRun("r1");
     expect(run?.name).toBe("happy-run");
     expect(fake.calls).toHaveLength(2);
-    expect(clock.sleeps).toEqual([250]); // 500 ms base · 2^0 · random 0.5
+    expect(clock.sleeps).toEqual([375]); // equal jitter: 500 ms base · 2^0 · (0.5 + 0.5 · random 0.5)
     expect(requests.map((r) => r.status)).toEqual([503, 200]);
   });
 
@@ -121,6 +121,37 @@ describe("PrefectClient retries", () => {
     await client.readFlowRun("r1");
     expect((await client.readFlowRun("r1"))?.id).toBe("r1");
     expect(fake.calls).toHaveLength(3);
+  });
+
+  it("backs off a refused connection like any transient error: never less than half the step", async () => {
+    const { client, clock } = setup(
+      sequence(
+        { status: 200, body: RUN },
+        networkError("ECONNREFUSED"),
+        networkError("ECONNREFUSED"),
+        networkError("ECONNREFUSED"),
+        { status: 200, body: RUN },
+      ),
+      { random: () => 0 },
+    );
+    await client.readFlowRun("r1");
+    expect((await client.readFlowRun("r1"))?.id).toBe("r1");
+    // random 0 (the shortest waits): 250, 500, 1000 ms — not 0 ms each, as full jitter allowed.
+    expect(clock.sleeps).toEqual([250, 500, 1000]);
+  });
+
+  it("logs retries of cosmetic calls (heartbeat) at debug, of others at warn", async () => {
+    const lines: { level: string; message: string }[] = [];
+    const log = (level: string) => (message: string) => lines.push({ level, message });
+    const logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+    const next = sequence({ status: 503 }, { status: 200 }, { status: 503 }, { status: 200, body: RUN });
+    const { client } = setup((call) => (call.path.startsWith("/csrf-token") ? { status: 422 } : next()), {
+      logger,
+    });
+    await client.heartbeat("pool", "pushpool", 30);
+    await client.readFlowRun("r1");
+    const retries = lines.filter((l) => l.message === "Prefect API request failed, retrying");
+    expect(retries.map((l) => l.level)).toEqual(["debug", "warn"]);
   });
 
   it("times out a hanging request with AbortSignal.timeout and retries it", async () => {
