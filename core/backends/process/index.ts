@@ -101,7 +101,7 @@ export class LocalBackend implements Backend<ProcessRequest> {
   start(request: ProcessRequest, token: string, ctx: BackendContext): Promise<Started> {
     const existing = this.byToken.get(token);
     if (existing) return existing;
-    const started = this.launch(request, ctx.flowRun.id);
+    const started = this.launch(request, ctx.flowRun.id, ctx.flowRun.name || ctx.flowRun.id);
     this.byToken.set(token, started);
     started.catch(() => this.byToken.delete(token));
     return started;
@@ -111,7 +111,8 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return PushpoolError.is(error) && error.retryable;
   }
 
-  private launch(request: ProcessRequest, flowRunId: string): Promise<Started> {
+  /** `label` prefixes the streamed output: the run's name (UUIDv7 ids share their first characters). */
+  private launch(request: ProcessRequest, flowRunId: string, label: string): Promise<Started> {
     const [file, ...args] = request.argv as [string, ...string[]];
     const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env };
     return new Promise((resolve, reject) => {
@@ -131,7 +132,7 @@ export class LocalBackend implements Backend<ProcessRequest> {
         const tracked: Tracked = { child, pid, exitCode: null, tail: [] };
         this.byPid.set(pid, tracked);
         this.started.push(pid);
-        this.capture(tracked, request.streamOutput, flowRunId);
+        this.capture(tracked, request.streamOutput, label);
         child.once("exit", (code, signal) => {
           tracked.exitCode = code ?? -(signal ? (constants.signals[signal] ?? 1) : 1);
           this.options.onExit?.({ flowRunId, pid, exitCode: tracked.exitCode, tail: tracked.tail });
@@ -141,17 +142,14 @@ export class LocalBackend implements Backend<ProcessRequest> {
     });
   }
 
-  private capture(tracked: Tracked, stream: boolean, flowRunId: string) {
+  private capture(tracked: Tracked, stream: boolean, label: string) {
     const keep = this.options.tailLines ?? 50;
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString("utf8").split("\n")) {
         if (!line) continue;
         tracked.tail.push(line);
         if (tracked.tail.length > keep) tracked.tail.shift();
-        if (stream)
-          (this.options.write ?? ((l) => process.stdout.write(`${l}\n`)))(
-            `[${flowRunId.slice(0, 8)}] ${line}`,
-          );
+        if (stream) (this.options.write ?? ((l) => process.stdout.write(`${l}\n`)))(`[${label}] ${line}`);
       }
     };
     tracked.child.stdout?.on("data", onData);
