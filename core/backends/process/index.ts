@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants, hostname } from "node:os";
+import { StringDecoder } from "node:string_decoder";
 import type { JobConfiguration } from "../../job/types.ts";
 import type { Backend, BackendContext, InfraStatus, PreparedContext, Started } from "../../ports/backend.ts";
 import {
@@ -144,16 +145,23 @@ export class LocalBackend implements Backend<ProcessRequest> {
 
   private capture(tracked: Tracked, stream: boolean, label: string) {
     const keep = this.options.tailLines ?? 50;
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (!line) continue;
-        tracked.tail.push(line);
-        if (tracked.tail.length > keep) tracked.tail.shift();
-        if (stream) (this.options.write ?? ((l) => process.stdout.write(`${l}\n`)))(`[${label}] ${line}`);
-      }
+    const emit = (line: string) => {
+      if (!line) return;
+      tracked.tail.push(line);
+      if (tracked.tail.length > keep) tracked.tail.shift();
+      if (stream) (this.options.write ?? ((l) => process.stdout.write(`${l}\n`)))(`[${label}] ${line}`);
     };
-    tracked.child.stdout?.on("data", onData);
-    tracked.child.stderr?.on("data", onData);
+    // Whole lines only: a pipe's chunk may end mid-line (or mid-character), which printed a line in pieces.
+    for (const pipe of [tracked.child.stdout, tracked.child.stderr]) {
+      const decoder = new StringDecoder("utf8");
+      let partial = "";
+      pipe?.on("data", (chunk: Buffer) => {
+        const lines = (partial + decoder.write(chunk)).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) emit(line);
+      });
+      pipe?.on("end", () => emit(partial + decoder.end()));
+    }
   }
 
   async inspect(pid: string, _config?: JobConfiguration, _ctx?: BackendContext): Promise<InfraStatus> {
