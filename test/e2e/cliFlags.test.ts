@@ -88,14 +88,26 @@ describe("pushpool flags", () => {
     }
   });
 
-  it("the environment wins over the profile", async () => {
+  it("the environment wins over the profile; --host is the webhook's bind address", async () => {
     const env = cleanEnv({
       ...prefectHome("unreachable", "http://unreachable.invalid:4200/api"),
       PREFECT_API_URL: apiUrl(),
+      PUSHPOOL_WEBHOOK_SECRET: "cli-flags-secret-0123456789abcdef",
     });
-    const local = await startLocal(["--pool", pool, "--tick", "1"], env);
+    const local = await startLocal(
+      ["--pool", pool, "--tick", "1", "--host", "127.0.0.2", "--port", "0"],
+      env,
+    );
     try {
       expect(local.stderr()).toContain(`Prefect API  ${apiUrl()}\n`);
+      const port = /webhook {6}http:\/\/127\.0\.0\.2:(\d+)\/trigger/.exec(local.stderr())?.[1];
+      expect(port).toBeDefined();
+      expect((await fetch(`http://127.0.0.2:${port}/trigger`, { method: "POST", body: "{}" })).status).toBe(
+        401,
+      );
+      await expect(
+        fetch(`http://127.0.0.1:${port}/trigger`, { method: "POST", body: "{}" }),
+      ).rejects.toThrow();
       const run = await createRun(deploymentId, { parameters: { name: "env-wins" } });
       expect((await waitForState(run.id, TERMINAL, 90_000)).state_type).toBe("COMPLETED");
     } finally {
