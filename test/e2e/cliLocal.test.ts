@@ -57,7 +57,7 @@ describe("pushpool local, as prefect worker start", () => {
 
   it("--work-queue, --name and --limit take effect; output and events read in order", async () => {
     expect(local.stderr()).toContain(`worker 'e2e-laptop' serving '${pool}'`);
-    expect(local.stderr()).toContain("  limit        1 flow runs at once");
+    expect(local.stderr()).toContain("  limit        1 flow run at once");
     const q1 = await deployment("q1");
     const q2 = await deployment("q2");
     const crashing = await deployment("q1", { command: "sh -c 'echo boom-from-flow; exit 3'" });

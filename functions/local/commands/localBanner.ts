@@ -20,7 +20,7 @@ export function localBanner({ config, profile, apiFromEnv, stack }: BannerInput)
   const queues = config.workQueues.length ? config.workQueues.join(", ") : "all";
   const api = `${safeUrl(config.prefect.apiUrl)}${apiFromEnv ? "" : ` (profile '${profile.name}')`}`;
   const webhook = stack.webhookUrl ?? "off (set PUSHPOOL_WEBHOOK_SECRET to enable)";
-  const limit = config.limit ? `${config.limit} flow runs at once` : "none";
+  const limit = config.limit ? `${config.limit} flow run${config.limit === 1 ? "" : "s"} at once` : "none";
   const lines = [
     `pushpool local stack running: worker '${config.workerName}' serving ${pools}`,
     `  Prefect API  ${api}`,
