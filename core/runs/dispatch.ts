@@ -128,7 +128,7 @@ async function submit(
   // write beside the pid PATCH would make a SQLite server answer 503 to one of the two).
   await api
     .updateFlowRunLabels(run.id, workerLabels(deps, target.pool))
-    .catch((e) => logger.warn("could not label flow run", { flowRunId: run.id, error: describeError(e) }));
+    .catch((e) => logger.debug("could not label flow run", { flowRunId: run.id, error: describeError(e) }));
   logger.info("flow run submitted", { flowRunId: run.id, pid, pool: target.pool.name, resumed });
   return { outcome: "submitted", flowRunId: run.id, pid, resumed };
 }

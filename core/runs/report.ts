@@ -42,10 +42,10 @@ export async function reportExit(
   }
   if (!message) return "untouched";
   const crashed = await proposeCrashed(deps.api, exit.flowRunId, message.trim());
-  deps.logger.warn("infrastructure exited; run crashed", {
-    flowRunId: exit.flowRunId,
-    reason: message,
-    crashed,
-  });
+  // Only the report whose proposal Prefect accepted says so (the local exit and reconcile may
+  // both see the same exit; the second is refused: "Run is already in terminal state").
+  if (crashed)
+    deps.logger.warn("infrastructure exited; run crashed", { flowRunId: exit.flowRunId, reason: message });
+  else deps.logger.debug("infrastructure exit already reported", { flowRunId: exit.flowRunId });
   return crashed ? "crashed" : "untouched";
 }

@@ -41,7 +41,13 @@ export async function claim(api: PrefectApi, flowRunId: string, workerName: stri
     state_details: { flow_run_id: flowRunId, transition_id: transitionId },
   });
   const state = result.state;
-  if (result.status === "ACCEPT" && state?.type === "PENDING") {
+  // An HTTP retry of a committed claim comes back REJECT with the same transition id: ours, and
+  // as stale as an ACCEPT without scheduled_time would have been (test/unit/core/staleClaimRetry.test.ts).
+  const ours =
+    state?.type === "PENDING" &&
+    (result.status === "ACCEPT" ||
+      (result.status === "REJECT" && state.state_details?.transition_id === transitionId));
+  if (ours) {
     if (state.state_details?.scheduled_time) return { claimed: true, state };
     const restored = await restorePrevious(api, flowRunId, state.id);
     return {
@@ -51,13 +57,6 @@ export async function claim(api: PrefectApi, flowRunId: string, workerName: stri
       state,
     };
   }
-  // An HTTP retry of a committed claim comes back REJECT with the same transition id: ours.
-  if (
-    result.status === "REJECT" &&
-    state?.type === "PENDING" &&
-    state.state_details?.transition_id === transitionId
-  )
-    return { claimed: true, state };
   if (result.status === "WAIT")
     throw new TransientError(
       `claim of flow run ${flowRunId} must wait: ${result.details.reason ?? "server asked to wait"}`,

@@ -21,6 +21,8 @@ import { warmRuns } from "./warm.ts";
 
 export interface TickOptions {
   pools: readonly string[];
+  /** Only runs from these work queues (Prefect's `work_queue_names`); empty or unset: all. */
+  workQueues?: readonly string[];
   tickSeconds: number;
   horizonSeconds: number;
   /**
@@ -71,6 +73,7 @@ async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise
     const reach = options.tickSeconds + TICK_MARGIN_SECONDS + lead + Math.ceil(MAX_RUNS_PER_QUERY / rate);
     const responses = await deps.api.getScheduledFlowRuns(pool, {
       scheduledBefore: new Date(now.getTime() + Math.max(options.horizonSeconds, reach) * 1000),
+      workQueueNames: options.workQueues ? [...options.workQueues] : undefined,
     });
     const windowEnd = now.getTime() + (options.tickSeconds + TICK_MARGIN_SECONDS) * 1000;
     const times = deliveryTimes(responses, lead, rate, now);

@@ -53,6 +53,7 @@ export function buildDeps(input: DepsInput): Deps {
 export function tickOptions(config: Config): TickOptions {
   return {
     pools: config.pools,
+    workQueues: config.workQueues,
     tickSeconds: config.tickSeconds,
     horizonSeconds: config.horizonSeconds,
     burstRate: config.burstRate,

@@ -26,6 +26,10 @@ export const ConfigSchema = z.object({
   PUSHPOOL_CONTAINER_API_URL: z.url().optional(),
   /** Work pools this deployment serves (tick, heartbeat, reconcile). */
   PUSHPOOL_POOLS: list,
+  /** Only runs from these work queues of the pools (`prefect worker start --work-queue`); empty: all. */
+  PUSHPOOL_WORK_QUEUES: list,
+  /** The most flow runs the local stack runs at once (`prefect worker start --limit`); unset: no limit. */
+  PUSHPOOL_LIMIT: z.coerce.number().int().positive().optional(),
   /** Name under which pushpool heartbeats as a worker in each pool. */
   PUSHPOOL_WORKER_NAME: z
     .string()
@@ -49,6 +53,10 @@ export interface Config {
   prefect: { apiUrl: string; apiKey?: string; authString?: string };
   containerApiUrl: string;
   pools: string[];
+  /** Work queues to take runs from (empty: every queue of the pool). */
+  workQueues: string[];
+  /** The most flow runs started and still running at once (the local stack enforces it). */
+  limit?: number;
   workerName: string;
   tickSeconds: number;
   horizonSeconds: number;
@@ -67,6 +75,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     prefect: { apiUrl: c.PREFECT_API_URL, apiKey: c.PREFECT_API_KEY, authString: c.PREFECT_API_AUTH_STRING },
     containerApiUrl: c.PUSHPOOL_CONTAINER_API_URL ?? c.PREFECT_API_URL,
     pools: c.PUSHPOOL_POOLS,
+    workQueues: c.PUSHPOOL_WORK_QUEUES,
+    limit: c.PUSHPOOL_LIMIT,
     workerName: c.PUSHPOOL_WORKER_NAME,
     tickSeconds: c.PUSHPOOL_TICK_SECONDS,
     horizonSeconds: c.PUSHPOOL_HORIZON_SECONDS ?? Math.max(2 * c.PUSHPOOL_TICK_SECONDS, 10),

@@ -7,7 +7,6 @@
  * Pools of every type this install has a backend for are checked (`process`, served by
  * `pushpool local`; `ecs`, served by the AWS functions — checked with this machine's AWS identity).
  */
-import { parseArgs } from "node:util";
 import { LocalBackend } from "../../core/backends/process/index.ts";
 import { processSettingsFromEnv } from "../../core/backends/process/settings.ts";
 import type { Backend } from "../../core/ports/backend.ts";
@@ -21,23 +20,11 @@ import { loadPoolReadOnly } from "../../core/runs/pools.ts";
 import { type Config, containerBaseEnv, loadConfig } from "../../core/runtime/config.ts";
 import { runPreflight } from "../../core/runtime/preflight.ts";
 import { describeError } from "../../core/shared/errors.ts";
-import { createRedactor } from "../../core/shared/redact.ts";
 
 type Env = Record<string, string | undefined>;
 
 /** The pool types doctor has a backend for (the ECS one is loaded only when a pool needs it). */
 const TYPES = ["process", "ecs"];
-
-export async function doctorCommand(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { pools: { type: "string" } } });
-  const env: Env = { ...process.env };
-  if (values.pools) env.PUSHPOOL_POOLS = values.pools;
-  const rows = await doctorRows(env);
-  out(formatTable(rows, createRedactor([env.PREFECT_API_KEY, env.PREFECT_API_AUTH_STRING])));
-  const failed = rows.filter((r) => !r.ok).length;
-  out(failed ? `\n${failed} check(s) failed.` : "\nAll checks passed.");
-  return failed ? 1 : 0;
-}
 
 export async function doctorRows(env: Env): Promise<CheckRow[]> {
   const config = loadConfig(env);

@@ -23,7 +23,10 @@ import { handleMessage, type MessageOutcome } from "../../core/runtime/handleMes
 import { describeError } from "../../core/shared/errors.ts";
 import { createRedactor, redactingLogger } from "../../core/shared/redact.ts";
 import type { WebhookKey } from "../../core/webhook/config.ts";
+import { retriesAtDebug } from "./logger.ts";
 import { LocalQueue } from "./queue.ts";
+import { RunLimit } from "./runLimit.ts";
+import { RunOrder } from "./runOrder.ts";
 import { startWebhookServer, type WebhookServer } from "./webhookServer.ts";
 
 export interface LocalStackOptions {
@@ -32,7 +35,7 @@ export interface LocalStackOptions {
   env: Record<string, string | undefined>;
   logger: Logger;
   /** Serve the signed webhook (keys from PUSHPOOL_WEBHOOK_SECRET / _KEYS). */
-  webhook?: { keys: WebhookKey[]; port?: number };
+  webhook?: { keys: WebhookKey[]; port?: number; host?: string };
   /** Start the tick timer (default true). Tests drive `tickOnce` themselves. */
   autoTick?: boolean;
   api?: PrefectApi;
@@ -49,6 +52,8 @@ export interface LocalStack {
   queue: LocalQueue;
   backend: LocalBackend;
   webhookUrl?: string;
+  /** Flow processes this stack started that are still running. */
+  running(): number;
   tickOnce(): Promise<{ reconciled: ReconcileResult[] }>;
   stop(): Promise<void>;
 }
@@ -63,8 +68,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     ...(options.webhook?.keys.map((k) => k.secret) ?? []),
   ];
   const logger = redactingLogger(options.logger, createRedactor(secrets));
+  // The client's retries are at debug, as Prefect's own client logs them; a call that fails for good says so.
   const api =
-    options.api ?? withReadCache(prefectClientFromEnv(options.env, { logger }), { clock: systemClock });
+    options.api ??
+    withReadCache(prefectClientFromEnv(options.env, { logger: retriesAtDebug(logger) }), {
+      clock: systemClock,
+    });
 
   let deps: Deps;
   const backend = new LocalBackend({
@@ -73,17 +82,32 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     onExit: (exit) => onProcessExit(exit),
     ...processSettingsFromEnv(options.env),
   });
+  const order = new RunOrder();
+  let exited = 0;
+  const limit = config.limit
+    ? new RunLimit({
+        limit: config.limit,
+        started: () => backend.started.length,
+        resend: (b) => queue.sendRaw(b),
+      })
+    : undefined;
   const queue = new LocalQueue({
     logger,
     maxReceives: options.queue?.maxReceives ?? 5,
     retryDelayMs: options.queue?.retryDelayMs ?? 1000,
     handler: async (body) => {
+      const flowRunId = RunOrder.dispatchedRun(body);
+      const release = flowRunId && limit ? limit.tryAcquire(flowRunId, body) : () => undefined;
+      if (!release)
+        return logger.debug("flow run limit reached; run waits", { flowRunId, limit: config.limit });
       try {
-        const outcome = await handleMessage(body, deps);
+        const outcome = await order.dispatching(flowRunId, handleMessage(body, deps));
         options.onOutcome?.(outcome);
       } catch (error) {
         options.onOutcome?.({ kind: "error", error: describeError(error) });
         throw error;
+      } finally {
+        release();
       }
     },
   });
@@ -99,8 +123,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // Processes killed by our own shutdown are not reported: the next stack's reconcile finds them gone.
   let stopping = false;
+  // A fast exit is reported after its run's dispatch has logged "submitted": one line per event, in order.
   function onProcessExit(exit: ProcessExit) {
-    if (!stopping) void reportProcessExit(exit, deps);
+    exited++;
+    limit?.onExit();
+    if (!stopping) void order.afterDispatch(exit.flowRunId, () => reportProcessExit(exit, deps));
   }
 
   let webhook: WebhookServer | undefined;
@@ -111,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         logger,
         trigger: async (message) => await trigger(message, deps),
       },
-      { port: options.webhook.port },
+      { port: options.webhook.port, host: options.webhook.host },
     );
   }
 
@@ -140,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     queue,
     backend,
     webhookUrl: webhook?.url,
+    running: () => backend.started.length - exited,
     tickOnce,
     async stop() {
       stopping = true;

@@ -28,10 +28,18 @@ export async function startWebhookServer(
     );
     res.writeHead(response.status, response.headers).end(response.body);
   });
-  await new Promise<void>((ok) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", ok));
+  const host = options.host ?? "127.0.0.1";
+  // A port in use (EADDRINUSE) or a host not on this machine rejects here, with Node's error code.
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", fail);
+      ok();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${options.host ?? "127.0.0.1"}:${port}/trigger`,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}/trigger`,
     close: () => new Promise((ok) => server.close(() => ok())),
   };
 }

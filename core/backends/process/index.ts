@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants, hostname } from "node:os";
+import { StringDecoder } from "node:string_decoder";
 import type { JobConfiguration } from "../../job/types.ts";
 import type { Backend, BackendContext, InfraStatus, PreparedContext, Started } from "../../ports/backend.ts";
 import type { CheckRow } from "../../ports/check.ts";
@@ -111,7 +112,7 @@ export class LocalBackend implements Backend<ProcessRequest> {
   start(request: ProcessRequest, token: string, ctx: BackendContext): Promise<Started> {
     const existing = this.byToken.get(token);
     if (existing) return existing;
-    const started = this.launch(request, ctx.flowRun.id);
+    const started = this.launch(request, ctx.flowRun.id, ctx.flowRun.name || ctx.flowRun.id);
     this.byToken.set(token, started);
     started.catch(() => this.byToken.delete(token));
     return started;
@@ -132,7 +133,8 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return checkPythonHasPrefect({ python, source: this.options.pythonSource ?? "configured" });
   }
 
-  private async launch(request: ProcessRequest, flowRunId: string): Promise<Started> {
+  /** `label` prefixes the streamed output: the run's name (UUIDv7 ids share their first characters). */
+  private async launch(request: ProcessRequest, flowRunId: string, label: string): Promise<Started> {
     const [file, ...args] = request.argv as [string, ...string[]];
     // A flow that cannot be told "this SIGTERM is a cancellation" is still killed: the session is optional.
     const session = await this.control.register().catch(() => null);
@@ -161,7 +163,7 @@ export class LocalBackend implements Backend<ProcessRequest> {
         };
         this.byPid.set(pid, tracked);
         this.started.push(pid);
-        this.capture(tracked, request.streamOutput, flowRunId);
+        this.capture(tracked, request.streamOutput, label);
         child.once("exit", (code, signal) => {
           tracked.exitCode = code ?? -(signal ? (constants.signals[signal] ?? 1) : 1);
           if (tracked.controlToken) this.control.release(tracked.controlToken);
@@ -172,21 +174,25 @@ export class LocalBackend implements Backend<ProcessRequest> {
     });
   }
 
-  private capture(tracked: Tracked, stream: boolean, flowRunId: string) {
+  private capture(tracked: Tracked, stream: boolean, label: string) {
     const keep = this.options.tailLines ?? 50;
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString("utf8").split("\n")) {
-        if (!line) continue;
-        tracked.tail.push(line);
-        if (tracked.tail.length > keep) tracked.tail.shift();
-        if (stream)
-          (this.options.write ?? ((l) => process.stdout.write(`${l}\n`)))(
-            `[${flowRunId.slice(0, 8)}] ${line}`,
-          );
-      }
+    const emit = (line: string) => {
+      if (!line) return;
+      tracked.tail.push(line);
+      if (tracked.tail.length > keep) tracked.tail.shift();
+      if (stream) (this.options.write ?? ((l) => process.stdout.write(`${l}\n`)))(`[${label}] ${line}`);
     };
-    tracked.child.stdout?.on("data", onData);
-    tracked.child.stderr?.on("data", onData);
+    // Whole lines only: a pipe's chunk may end mid-line (or mid-character), which printed a line in pieces.
+    for (const pipe of [tracked.child.stdout, tracked.child.stderr]) {
+      const decoder = new StringDecoder("utf8");
+      let partial = "";
+      pipe?.on("data", (chunk: Buffer) => {
+        const lines = (partial + decoder.write(chunk)).split("\n");
+        partial = lines.pop() ?? "";
+        for (const line of lines) emit(line);
+      });
+      pipe?.on("end", () => emit(partial + decoder.end()));
+    }
   }
 
   async inspect(pid: string, _config?: JobConfiguration, _ctx?: BackendContext): Promise<InfraStatus> {
