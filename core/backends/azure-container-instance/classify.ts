@@ -61,11 +61,13 @@ export function isTransientAzureError(error: unknown): boolean {
 
 /**
  * False when a failed deployment PUT certainly started nothing: ARM answered with a 4xx (throttling
- * included — ARM throttles before acting). True for no answer, a 408 and a 5xx.
+ * included — ARM throttles before acting). True for no answer, a 408, a 5xx, and a 409
+ * `DeploymentActive` (a deployment of this very name is running: perhaps this claim's).
  */
 export function mayHaveStarted(error: unknown): boolean {
   const raw = error instanceof Error && error.cause !== undefined ? error.cause : error;
-  const { statusCode } = azureErrorShape(raw);
+  const { statusCode, code } = azureErrorShape(raw);
+  if (code === "DeploymentActive") return true;
   return !(statusCode !== undefined && statusCode >= 400 && statusCode < 500 && statusCode !== 408);
 }
 
