@@ -141,10 +141,15 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   return text ? JSON.parse(text) : undefined;
 }
 
-/** Starts the fake; `stepMs` is how long each deployment step takes (default 150 ms). */
-export async function startArmFake(options: { stepMs?: number } = {}): Promise<ArmFake> {
+/**
+ * Starts the fake; `stepMs` is how long each deployment step takes (default 150 ms); with
+ * `autoExitCode`, containers exit on their own one step after they started.
+ */
+export async function startArmFake(
+  options: { stepMs?: number; autoExitCode?: number } = {},
+): Promise<ArmFake> {
   const tls = testTls();
-  const world = new ArmWorld(options.stepMs ?? 150);
+  const world = new ArmWorld(options.stepMs ?? 150, "westeurope", options.autoExitCode ?? null);
   const requests: ArmFake["requests"] = [];
   const operations = new Map<string, FakeDeployment>();
   let ambiguous = false;
@@ -168,7 +173,8 @@ export async function startArmFake(options: { stepMs?: number } = {}): Promise<A
       const d = operations.get(op[4] ?? "");
       if (!d) throw notFound("operationStatuses", op[4] ?? "", op[2] ?? "");
       const status = d.provisioningState === "Accepted" ? "Running" : d.provisioningState;
-      return send(res, 200, { status, ...(d.error ? { error: d.error } : {}) });
+      // Retry-After: 1 — Python's ARM poller waits 30 s between polls without one.
+      return send(res, 200, { status, ...(d.error ? { error: d.error } : {}) }, { "retry-after": "1" });
     }
     const dep = DEPLOYMENT.exec(path);
     if (dep) {
@@ -183,6 +189,7 @@ export async function startArmFake(options: { stepMs?: number } = {}): Promise<A
         const op = randomUUID();
         operations.set(op, d);
         return send(res, 201, deploymentJson(d), {
+          "retry-after": "1",
           "azure-asyncoperation": `${endpoint}${path}/operationStatuses/${op}?api-version=${url.searchParams.get("api-version")}`,
         });
       }

@@ -7,7 +7,8 @@
  * `stepMs`: Running (its groups exist, `Creating`, containers Waiting) → Succeeded (groups
  * `Succeeded`, containers Running). An image named `…does-not-exist…` cannot be pulled: the group
  * fails (`Failed`, a Warning event) and so does the deployment (`InaccessibleImage`). A container
- * ends only when the test says so ({@link ArmWorld.finish}), with an exit code and log lines. A
+ * ends when the test says so ({@link ArmWorld.finish}), with an exit code and log lines, or, with
+ * `autoExitCode`, one step after it started (for a worker that watches until the end). A
  * re-PUT of a deployment updates its groups in place (incremental mode): no group starts twice.
  */
 import { ArmTemplateError, expandTemplate } from "./armTemplate.ts";
@@ -72,6 +73,8 @@ export class ArmWorld {
   constructor(
     private readonly stepMs: number,
     readonly location = "westeurope",
+    /** When set, every container exits with this code one step after it started running. */
+    private readonly autoExitCode: number | null = null,
   ) {}
 
   /** Preflight, then the deployment starts running in the background. */
@@ -152,6 +155,8 @@ export class ArmWorld {
         group.provisioningState = "Succeeded";
         for (const c of group.containers)
           if (c.state.state === "Waiting") c.state = { state: "Running", startTime: now(), detailStatus: "" };
+        const code = this.autoExitCode;
+        if (code !== null) setTimeout(() => this.finish(group, code, [`exited with ${code}`]), this.stepMs);
       }
       if (failures.length > 0) {
         d.provisioningState = "Failed";
