@@ -12,6 +12,7 @@ import type { Backend, BackendContext } from "../ports/backend.ts";
 import type { FlowRun, WorkPool } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import { describeError, InfrastructureNotFoundError, PushpoolError } from "../shared/errors.ts";
+import { forwardCrashLogs } from "./crashLogs.ts";
 import { dispatch, renderConfiguration } from "./dispatch.ts";
 import { loadPool } from "./pools.ts";
 import { reportExit } from "./report.ts";
@@ -95,6 +96,7 @@ async function reconcileRun(
         },
         deps,
       );
+      if (outcome === "crashed" && status.logs) await forwardCrashLogs(run.id, status.logs, deps);
       return { flowRunId: run.id, action: outcome === "crashed" ? "crashed" : "none", detail: status.state };
     }
     return none;
