@@ -45,7 +45,11 @@ export async function findClaimGroup(
   try {
     for (const name of names) if ((await ownerOf(api, request.resourceGroup, name)) === token) return name;
   } catch (error) {
-    throw classifyAzureError(error, "Failed to look for the ACI container group of this claim");
+    throw classifyAzureError(
+      error,
+      "Failed to look for the ACI container group of this claim",
+      request.subscriptionId,
+    );
   }
   return null;
 }
@@ -57,7 +61,11 @@ export async function groupNameFor(api: AciApi, request: AciRequest, token: stri
   try {
     owner = await ownerOf(api, request.resourceGroup, primary);
   } catch (error) {
-    throw classifyAzureError(error, "Failed to read the ACI container group of this run");
+    throw classifyAzureError(
+      error,
+      "Failed to read the ACI container group of this run",
+      request.subscriptionId,
+    );
   }
   return owner === undefined || owner === token
     ? primary
@@ -85,6 +93,6 @@ export async function deployClaim(api: AciApi, request: AciRequest, group: strin
   try {
     await api.deploy(request.resourceGroup, deploymentName(group), claimDeployment(request, group, token));
   } catch (error) {
-    throw classifyDeployError(error, request.resourceGroup);
+    throw classifyDeployError(error, request.resourceGroup, request.subscriptionId);
   }
 }

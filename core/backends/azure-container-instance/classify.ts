@@ -71,30 +71,38 @@ export function mayHaveStarted(error: unknown): boolean {
   return !(statusCode !== undefined && statusCode >= 400 && statusCode < 500 && statusCode !== 408);
 }
 
-function reason(e: AzureErrorShape): string {
-  return `${e.code ?? (e.statusCode ? `HTTP ${e.statusCode}` : "Error")}: ${e.message}`;
+/** `code: message`, with the subscription id masked (a secret string in Prefect's model). */
+function reason(e: AzureErrorShape, subscriptionId?: string): string {
+  const text = `${e.code ?? (e.statusCode ? `HTTP ${e.statusCode}` : "Error")}: ${e.message}`;
+  return subscriptionId && subscriptionId.length >= 4 ? text.split(subscriptionId).join("**********") : text;
 }
 
-/** Generic classification; `what` prefixes the message. */
-export function classifyAzureError(error: unknown, what: string): PushpoolError {
+/** Generic classification; `what` prefixes the message; `subscriptionId` is masked in it. */
+export function classifyAzureError(error: unknown, what: string, subscriptionId?: string): PushpoolError {
   if (PushpoolErrorClass.is(error)) return error;
   const e = azureErrorShape(error);
   if (isTransientAzureError(error))
-    return new TransientError(`${what}: ${reason(e)}`, AZURE_RETRY_SECONDS, { cause: error });
-  return new SubmitError(`${what}: ${reason(e)}`, { cause: error });
+    return new TransientError(`${what}: ${reason(e, subscriptionId)}`, AZURE_RETRY_SECONDS, { cause: error });
+  return new SubmitError(`${what}: ${reason(e, subscriptionId)}`, { cause: error });
 }
 
 /** Classifies a failed deployment PUT. */
-export function classifyDeployError(error: unknown, resourceGroup: string): PushpoolError {
+export function classifyDeployError(
+  error: unknown,
+  resourceGroup: string,
+  subscriptionId?: string,
+): PushpoolError {
   if (PushpoolErrorClass.is(error)) return error;
   const e = azureErrorShape(error);
   const what = "Failed to deploy the ACI container group";
   if (e.code === "ResourceGroupNotFound")
     return new InvalidJobConfigurationError(
-      `resource_group_name: resource group '${resourceGroup}' was not found in the subscription. (${reason(e)})`,
+      `resource_group_name: resource group '${resourceGroup}' was not found in the subscription. (${reason(e, subscriptionId)})`,
       { cause: error },
     );
   if (e.statusCode === 400 || (e.code && INVALID_CODES.has(e.code)))
-    return new InvalidJobConfigurationError(`arm_template: ${what}: ${reason(e)}`, { cause: error });
-  return classifyAzureError(error, what);
+    return new InvalidJobConfigurationError(`arm_template: ${what}: ${reason(e, subscriptionId)}`, {
+      cause: error,
+    });
+  return classifyAzureError(error, what, subscriptionId);
 }

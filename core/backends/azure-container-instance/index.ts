@@ -22,7 +22,7 @@ import { AZURE_RETRY_SECONDS, classifyAzureError, isNotFound, mayHaveStarted } f
 import { deploymentName, formatPid, parsePid } from "./names.ts";
 import type { AciApi, AciApiFactory } from "./port.ts";
 import { type AciRequest, prepareAciRequest } from "./prepare.ts";
-import { readAciSettings } from "./settings.ts";
+import { type AciSettings, readAciSettings } from "./settings.ts";
 import { deploymentStatus, groupStatus, type StartClock } from "./status.ts";
 
 export { azureCredentialOf } from "./credentials.ts";
@@ -107,7 +107,7 @@ export class AciBackend implements Backend<AciRequest, AciLaunch> {
         status.logs = await this.tail(api, s.resourceGroup, parsed.group, container.name);
       return status;
     } catch (error) {
-      throw classifyAzureError(error, "Failed to read the ACI container group");
+      throw classifyAzureError(error, "Failed to read the ACI container group", s.subscriptionId);
     }
   }
 
@@ -144,10 +144,10 @@ export class AciBackend implements Backend<AciRequest, AciLaunch> {
         throw notFound();
       }
     } catch (error) {
-      throw classifyAzureError(error, "Failed to read the ACI container group");
+      throw classifyAzureError(error, "Failed to read the ACI container group", s.subscriptionId);
     }
     if (group.properties.containers[0]?.properties.instanceView?.currentState?.state === "Terminated") return;
-    await this.remove(api, s.resourceGroup, parsed.group, s.keepContainerGroup, notFound);
+    await this.remove(api, s, parsed.group, notFound);
     this.logger.info(s.keepContainerGroup ? "Stopped ACI container group" : "Deleted ACI container group", {
       group: parsed.group,
       resourceGroup: s.resourceGroup,
@@ -161,7 +161,7 @@ export class AciBackend implements Backend<AciRequest, AciLaunch> {
     const s = readAciSettings(config);
     const api = this.options.aciApiFor(s.credential, s.subscriptionId);
     try {
-      await this.remove(api, s.resourceGroup, parsed.group, s.keepContainerGroup, (cause) => cause);
+      await this.remove(api, s, parsed.group, (cause) => cause);
     } catch (error) {
       if (!isNotFound(error) && !(error instanceof InfrastructureNotFoundError)) throw error;
     }
@@ -169,17 +169,21 @@ export class AciBackend implements Backend<AciRequest, AciLaunch> {
 
   private async remove(
     api: AciApi,
-    rg: string,
+    s: AciSettings,
     group: string,
-    keep: boolean,
     notFound: (cause: unknown) => unknown,
   ): Promise<void> {
+    const { resourceGroup: rg, keepContainerGroup: keep } = s;
     try {
       if (keep) await api.stopContainerGroup(rg, group);
       else await api.deleteContainerGroup(rg, group);
     } catch (error) {
       if (isNotFound(error)) throw notFound(error);
-      throw classifyAzureError(error, `Failed to ${keep ? "stop" : "delete"} the ACI container group`);
+      throw classifyAzureError(
+        error,
+        `Failed to ${keep ? "stop" : "delete"} the ACI container group`,
+        s.subscriptionId,
+      );
     }
   }
 

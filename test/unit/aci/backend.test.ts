@@ -212,3 +212,20 @@ describe("ACI kill and cleanup", () => {
     await expect(backend.kill(pid, config, 30, ctx)).rejects.toBeInstanceOf(TransientError);
   });
 });
+
+describe("ACI secret hygiene", () => {
+  it("the subscription id (a secret string in Prefect) is masked in the errors the backend throws", async () => {
+    const { api, backend, launch, ctx, run } = await setup();
+    const sub = "00000000-0000-4000-8000-00000000005b";
+    api.failures.deploy = restError(
+      403,
+      "AuthorizationFailed",
+      `The client 'x' does not have authorization to perform action over scope '/subscriptions/${sub}/resourceGroups/pushpool-rg'.`,
+    );
+    const error = await backend.start(launch, submitToken(run.id, "c"), ctx).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /AuthorizationFailed: .*\/subscriptions\/\*{10}\/resourceGroups/,
+    );
+    expect((error as Error).message).not.toContain(sub);
+  });
+});
