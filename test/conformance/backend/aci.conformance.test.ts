@@ -68,7 +68,8 @@ async function aciHarness(): Promise<BackendHarness> {
       arm.finish(sub, rg, parsed.group, exitCode, [`exiting with ${exitCode}`]);
     },
     unknownPid: () => `${newFlowRun().id}:never-deployed-${newFlowRun().id}`,
-    settleMs: 3_000,
+    // Longer than one deployment PUT takes on a busy machine (the fake answers in milliseconds).
+    settleMs: 8_000,
     async teardown() {
       agent.destroy();
       await arm.close();
