@@ -26,6 +26,11 @@ export interface InfraStatus {
   exitCode?: number | null;
   /** Cloud-side reason (stop code, condition message…), when known. */
   reason?: string;
+  /**
+   * The tail of the flow container's log, when it ended before the flow run started (for core to
+   * forward to the run's logs). Only backends that read logs while inspecting set it.
+   */
+  logs?: string[];
 }
 
 /** Everything a backend may need besides the rendered job configuration. */

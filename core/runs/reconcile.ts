@@ -15,6 +15,7 @@ import type { FlowRun, WorkPool } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import { describeError } from "../shared/errors.ts";
 import { cancelRun } from "./cancel.ts";
+import { forwardCrashLogs } from "./crashLogs.ts";
 import { dispatch, renderConfiguration } from "./dispatch.ts";
 import { loadPool } from "./pools.ts";
 import { reportExit } from "./report.ts";
@@ -124,6 +125,7 @@ async function reconcileRun(
         },
         deps,
       );
+      if (outcome === "crashed" && status.logs) await forwardCrashLogs(run.id, status.logs, deps);
       return { flowRunId: run.id, action: outcome === "crashed" ? "crashed" : "none", detail: status.state };
     }
     return none;

@@ -22,12 +22,16 @@ export interface TableRow {
   reason: string;
 }
 
-/** The rows of the markdown table in docs/parity/differences.md (path cells in backticks). */
-export function readTable(file = TABLE_FILE): TableRow[] {
+/**
+ * The rows of the markdown table in docs/parity/differences.md (path cells in backticks): those
+ * before the first `## ` heading (ECS), or those of the `## <section>` heading's table.
+ */
+export function readTable(file = TABLE_FILE, section?: string): TableRow[] {
   const rows: TableRow[] = [];
+  let current: string | undefined;
   for (const line of readFileSync(file, "utf8").split("\n")) {
-    if (line.startsWith("# ") && rows.length > 0) break; // the next backend's section
-    if (!line.startsWith("|")) continue;
+    if (line.startsWith("## ")) current = line.slice(3).trim();
+    if (current !== section || !line.startsWith("|")) continue;
     const cells = line
       .slice(1, line.trimEnd().endsWith("|") ? line.trimEnd().length - 1 : undefined)
       .split("|")

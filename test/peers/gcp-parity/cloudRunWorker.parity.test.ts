@@ -7,11 +7,11 @@
  * section, read here: each row has exactly one normaliser below, which checks each side's value
  * has the row's shape before removing the difference). Prefect's side runs in ONE Python process.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_IMAGE } from "../../../core/backends/cloud-run-v2/index.ts";
 import type { JsonObject } from "../../../core/prefect/types.ts";
+import { readTable } from "../aws-parity/differences.ts";
 import { CASES, type ParityCase } from "./cases.ts";
 import {
   type CaseInput,
@@ -23,19 +23,12 @@ import {
 } from "./harness.ts";
 
 const TABLE = join(import.meta.dirname, "..", "..", "..", "docs", "parity", "differences.md");
-const SECTION = "# Declared differences from Prefect's Cloud Run v2 worker";
+const SECTION = "Cloud Run v2";
 
 /** The path cells of the Cloud Run v2 section's table. */
 function tableRows(): string[] {
-  const lines = readFileSync(TABLE, "utf8").split("\n");
-  const start = lines.indexOf(SECTION);
-  if (start < 0) throw new Error(`no '${SECTION}' section in ${TABLE}`);
-  const rows: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line.startsWith("# ")) break;
-    const path = /^\|\s*`([^`]+)`\s*\|/.exec(line)?.[1];
-    if (path) rows.push(path);
-  }
+  const rows = readTable(TABLE, SECTION).map((r) => r.path);
+  if (rows.length === 0) throw new Error(`no '## ${SECTION}' table in ${TABLE}`);
   return rows;
 }
 
