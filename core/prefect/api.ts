@@ -75,6 +75,6 @@ export interface PrefectApi {
   readBlockDocumentByName(typeSlug: string, name: string): Promise<BlockDocument | null>;
   /** GET /variables/name/{name}: the value, or undefined on 404. */
   readVariable(name: string): Promise<Json | undefined>;
-  /** POST /logs/ */
-  createLogs(logs: LogCreate[]): Promise<void>;
+  /** POST /logs/; `maxRetries` bounds the retries of a best-effort write (default: the client's). */
+  createLogs(logs: LogCreate[], options?: { maxRetries?: number }): Promise<void>;
 }

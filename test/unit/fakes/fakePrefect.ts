@@ -248,7 +248,8 @@ export class FakePrefect implements PrefectApi {
   async readVariable(): Promise<Json | undefined> {
     return undefined;
   }
-  async createLogs(logs: LogCreate[]) {
+  async createLogs(logs: LogCreate[], options?: { maxRetries?: number }) {
+    this.calls.push(`createLogs ${logs.length} maxRetries=${options?.maxRetries ?? "default"}`);
     this.logs.push(...logs);
   }
 }
