@@ -28,6 +28,13 @@ export interface ProcessRequest {
   streamOutput: boolean;
 }
 
+/** What {@link LocalBackend} hands to `child_process.spawn`: `spawn(argv[0], argv.slice(1), {cwd, env})`. */
+export interface SpawnSpec {
+  argv: string[];
+  cwd: string | undefined;
+  env: Record<string, string>;
+}
+
 export interface ProcessExit {
   flowRunId: string;
   pid: string;
@@ -111,13 +118,22 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return PushpoolError.is(error) && error.retryable;
   }
 
-  private launch(request: ProcessRequest, flowRunId: string): Promise<Started> {
-    const [file, ...args] = request.argv as [string, ...string[]];
+  /**
+   * Exactly what `start` passes to `spawn` for this request: the file, its arguments, the working
+   * directory and the whole environment the flow process gets (`pushpool render` prints it).
+   */
+  spawnSpec(request: ProcessRequest): SpawnSpec {
     const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env };
+    return { argv: [...request.argv], cwd: request.cwd, env };
+  }
+
+  private launch(request: ProcessRequest, flowRunId: string): Promise<Started> {
+    const { argv, cwd, env } = this.spawnSpec(request);
+    const [file, ...args] = argv as [string, ...string[]];
     return new Promise((resolve, reject) => {
       const child = spawn(file, args, {
         env,
-        cwd: request.cwd,
+        cwd,
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
       });
