@@ -133,9 +133,10 @@ async function submit(
     await runLog.flush(deps);
     return { outcome: "crashed", flowRunId: run.id, reason };
   }
+  // Stamped now, when it happened: an exit reported before the pid PATCH ends is logged after it.
+  runLog.info(`Submitted flow run '${run.name}' to ${label} ${pid}`);
   await deps.faults?.afterSubmit?.(run.id);
   await api.setInfrastructurePid(run.id, pid);
-  runLog.info(`Submitted flow run '${run.name}' to ${label} ${pid}`);
   // Worker attribution labels and the run's log lines are cosmetic: after the pid, off the critical
   // path, best effort, one after the other (a write beside another would make a SQLite server
   // answer 503 to one of the two).

@@ -65,12 +65,12 @@ describe("the flow run's logs in the Prefect UI", () => {
       [RUN_LOGGER, 20, `pushpool submitting flow run '${run.id}' to process`],
       [RUN_LOGGER, 20, `Submitted flow run '${run.name}' to process ${outcome.pid}`],
     ]);
-    expect((await waitForState(run.id, TERMINAL, 120_000)).state_type).toBe("COMPLETED");
+    expect((await waitForState(run.id, TERMINAL, 150_000)).state_type).toBe("COMPLETED");
     await new Promise((r) => setTimeout(r, 500)); // let an exit report land, if one were made
     expect(await runLogs(run.id)).toHaveLength(2);
     const all = await rest<Log[]>("POST", "/logs/filter", { logs: { flow_run_id: { any_: [run.id] } } });
     expect(all.some((l) => l.name !== RUN_LOGGER)).toBe(true); // the flow's own logs sit beside ours
-  });
+  }, 240_000);
 
   it("a process that exits non-zero: the crash reason and its last output follow, once", async () => {
     const dep = await createDeployment({
