@@ -11,6 +11,10 @@
  * absent, not masked.
  */
 
+import { CLAIM_TOKEN_TAG } from "../../core/backends/ecs/claimTask.ts";
+import { EcsBackend } from "../../core/backends/ecs/index.ts";
+import type { EcsRequest } from "../../core/backends/ecs/request.ts";
+import { registrationSpec } from "../../core/backends/ecs/spec.ts";
 import { LocalBackend, type ProcessRequest } from "../../core/backends/process/index.ts";
 import { processSettingsFromEnv } from "../../core/backends/process/settings.ts";
 import type { JobConfiguration } from "../../core/job/types.ts";
@@ -23,6 +27,7 @@ import { loadPoolReadOnly } from "../../core/runs/pools.ts";
 import { buildDeps } from "../../core/runtime/buildDeps.ts";
 import { loadConfig } from "../../core/runtime/config.ts";
 import { ValidationError } from "../../core/shared/errors.ts";
+import type { PlainObject } from "../../core/shared/plain.ts";
 import { createRedactor } from "../../core/shared/redact.ts";
 import { flowEnvironment } from "./flowEnv.ts";
 
@@ -96,5 +101,23 @@ export async function renderForFlowRun(
 /** What the backend sends for this configuration: `spawn`'s arguments for `process`, else its request. */
 function requestOf(backend: Backend, configuration: JobConfiguration, ctx: BackendContext): unknown {
   const prepared = backend.prepare(configuration, ctx);
-  return backend instanceof LocalBackend ? backend.spawnSpec(prepared as ProcessRequest) : prepared;
+  if (backend instanceof LocalBackend) return backend.spawnSpec(prepared as ProcessRequest);
+  if (backend instanceof EcsBackend) return ecsRequestView(prepared as EcsRequest);
+  return prepared;
+}
+
+/**
+ * An ECS submit's API input: the RegisterTaskDefinition input (or the linked task definition) and
+ * the RunTask request, less what only the submit knows — the task definition's ARN, the network
+ * configuration (looked up), the client token and the claim-token tag (from the claim).
+ */
+function ecsRequestView(r: EcsRequest) {
+  const plan = r.taskDefinition;
+  return {
+    registerTaskDefinition:
+      plan.kind === "spec" ? registrationSpec({ ...plan, spec: plan.spec as unknown as PlainObject }) : null,
+    taskDefinitionArn: plan.kind === "arn" ? plan.arn : null,
+    runTask: r.runTask,
+    resolvedAtSubmit: ["taskDefinition", "networkConfiguration", "clientToken", CLAIM_TOKEN_TAG],
+  };
 }
