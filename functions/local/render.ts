@@ -21,11 +21,13 @@ import type { JobConfiguration } from "../../core/job/types.ts";
 import type { Backend, BackendContext } from "../../core/ports/backend.ts";
 import { silentLogger } from "../../core/ports/logger.ts";
 import type { Queue } from "../../core/ports/queue.ts";
+import type { PrefectApi } from "../../core/prefect/api.ts";
 import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
 import { renderConfiguration } from "../../core/runs/dispatch.ts";
 import { loadPoolReadOnly } from "../../core/runs/pools.ts";
 import { buildDeps } from "../../core/runtime/buildDeps.ts";
-import { loadConfig } from "../../core/runtime/config.ts";
+import { type Config, loadConfig } from "../../core/runtime/config.ts";
+import type { Deps } from "../../core/runtime/deps.ts";
 import { ValidationError } from "../../core/shared/errors.ts";
 import type { PlainObject } from "../../core/shared/plain.ts";
 import { createRedactor } from "../../core/shared/redact.ts";
@@ -68,19 +70,7 @@ export async function renderForFlowRun(
   ]);
   if (!flow) throw new ValidationError(`flow ${run.flow_id} not found`);
   if (!pool) throw new ValidationError(`work pool '${poolName}' not found`);
-  const flowEnv = flowEnvironment(options.env);
-  // The process backend as the local stack wires it (functions/local/stack.ts).
-  const backends = options.backends ?? [
-    new LocalBackend({ inheritEnv: flowEnv, ...processSettingsFromEnv(options.env) }) as Backend,
-  ];
-  const deps = buildDeps({
-    config,
-    api,
-    backends,
-    queue: noQueue,
-    logger: silentLogger,
-    processEnv: flowEnv,
-  });
+  const deps = await runtimeDeps(pool.type, config, api, options);
   const backend = deps.backends.get(pool.type) ?? null;
   const configuration = await renderConfiguration(run, { deployment, flow, pool, backend }, deps);
   const request = backend
@@ -96,6 +86,30 @@ export async function renderForFlowRun(
     configuration: redact(configuration),
     request: redact(request),
   };
+}
+
+/**
+ * The dependencies the runtime that serves this pool type builds: the ECS backend as the AWS
+ * functions wire it (functions/aws/wiring.ts, loaded for `ecs` pools only), else the process
+ * backend as the local stack wires it (functions/local/stack.ts). Render's own client and a silent
+ * logger: stdout carries the JSON only.
+ */
+async function runtimeDeps(
+  type: string,
+  config: Config,
+  api: PrefectApi,
+  options: { env: Record<string, string | undefined>; backends?: readonly Backend[] },
+): Promise<Deps> {
+  if (!options.backends && type === "ecs") {
+    const { createRuntime } = await import("../aws/wiring.ts");
+    const aws = await createRuntime({ env: options.env, queue: noQueue });
+    return { ...aws.deps, api, logger: silentLogger };
+  }
+  const flowEnv = flowEnvironment(options.env);
+  const backends = options.backends ?? [
+    new LocalBackend({ inheritEnv: flowEnv, ...processSettingsFromEnv(options.env) }) as Backend,
+  ];
+  return buildDeps({ config, api, backends, queue: noQueue, logger: silentLogger, processEnv: flowEnv });
 }
 
 /** What the backend sends for this configuration: `spawn`'s arguments for `process`, else its request. */

@@ -89,6 +89,8 @@ describe("pushpool render, ecs", () => {
     expect(JSON.stringify(sentRunTask)).toContain(run.id);
     expect(sent.registered).toHaveLength(1);
     expect(request.registerTaskDefinition).toEqual(redact(sent.registered[0]));
+    // `pushpool render` wires the ECS backend as the AWS functions do when given none.
+    expect(await renderForFlowRun(run.id, { env })).toEqual(rendered);
     expect(JSON.stringify(rendered)).not.toContain(SECRETS.apiKey);
     expect(JSON.stringify(rendered)).not.toContain(SECRETS.authString);
   });
