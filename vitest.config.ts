@@ -1,12 +1,20 @@
 import { defineConfig } from "vitest/config";
 
+// Quiet output: the runner shows test files, not logs. Code-under-test output is buffered per test and
+// printed only when the test fails (test/setup/quietOutput.ts); console.* likewise (`silent`); only
+// tests slower than 60 s are listed by name under their file.
+const setupFiles = ["test/setup/quietOutput.ts"];
+
 export default defineConfig({
   test: {
+    silent: "passed-only",
+    slowTestThreshold: 60_000,
     projects: [
       {
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts", "test/reliability/faultProxy.test.ts"],
+          setupFiles,
         },
       },
       {
@@ -25,6 +33,7 @@ export default defineConfig({
             "test/conformance/**/*.test.ts",
           ],
           globalSetup: ["test/peers/globalSetup.ts"],
+          setupFiles,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

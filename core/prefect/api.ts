@@ -81,6 +81,6 @@ export interface PrefectApi {
   deleteVariable(name: string): Promise<void>;
   /** POST /variables/filter: the variables carrying `tag` (name and value), at most `limit`. */
   filterVariablesByTag(tag: string, limit: number): Promise<{ name: string; value: Json }[]>;
-  /** POST /logs/ */
-  createLogs(logs: LogCreate[]): Promise<void>;
+  /** POST /logs/; `maxRetries` bounds the retries of a best-effort write (default: the client's). */
+  createLogs(logs: LogCreate[], options?: { maxRetries?: number }): Promise<void>;
 }

@@ -177,9 +177,9 @@ export class PrefectClient implements PrefectApi {
   }
 
   /** POST /logs/; an empty list sends nothing. */
-  async createLogs(logs: LogCreate[]): Promise<void> {
+  async createLogs(logs: LogCreate[], options: { maxRetries?: number } = {}): Promise<void> {
     if (logs.length === 0) return;
-    await this.call("POST", "/logs/", { body: logs.map(logBody) });
+    await this.call("POST", "/logs/", { body: logs.map(logBody), maxRetries: options.maxRetries });
   }
 
   private async call<T>(method: HttpMethod, path: string, options?: RequestOptions): Promise<T | undefined> {

@@ -4,6 +4,8 @@
  *
  * Critical path, 4 sequential Prefect round trips: read the run → read deployment, flow and pool
  * together → claim → record the pid. Templates that reference blocks or variables add their reads.
+ * After the pid, off that path, two best-effort writes one after the other: the worker labels and
+ * the run's own log lines ("submitting…", "Submitted…" or why it failed; core/runs/runLogs.ts).
  */
 
 import { submitOnce } from "../backends/startOnce.ts";
@@ -17,6 +19,7 @@ import { deferIfEarly } from "../runtime/earlyDelivery.ts";
 import type { DispatchMessage } from "../runtime/messages.ts";
 import { describeError, isRetryable } from "../shared/errors.ts";
 import { loadPool } from "./pools.ts";
+import { RunLog } from "./runLogs.ts";
 import { claim, describeState, forceCancelled, isOwnClaim, proposeCrashed } from "./states.ts";
 
 export type DispatchOutcome =
@@ -102,6 +105,13 @@ async function submit(
 ): Promise<DispatchOutcome> {
   const { api, logger } = deps;
   const ctx: BackendContext = { flowRun: run, pool: { name: target.pool.name, type: target.pool.type } };
+  const label = target.backend.label;
+  const runLog = new RunLog(run.id, deps.clock);
+  runLog.info(
+    resumed
+      ? `pushpool resuming the submission of flow run '${run.id}' to ${label} (claimed earlier)`
+      : `pushpool submitting flow run '${run.id}' to ${label}`,
+  );
   let pid: string;
   let config: JobConfiguration;
   try {
@@ -119,16 +129,22 @@ async function submit(
     if (isRetryable(error)) throw error; // redelivered; the claim stays ours and the token the same
     const reason = `Failed to submit flow run to infrastructure: ${describeError(error)}`;
     logger.error("submit failed; run crashed", { flowRunId: run.id, reason });
+    runLog.error(`Failed to submit flow run '${run.name}' to ${label}: ${describeError(error)}`);
     await proposeCrashed(api, run.id, reason);
+    await runLog.flush(deps);
     return { outcome: "crashed", flowRunId: run.id, reason };
   }
+  // Stamped now, when it happened: an exit reported before the pid PATCH ends is logged after it.
+  runLog.info(`Submitted flow run '${run.name}' to ${label} ${pid}`);
   await deps.faults?.afterSubmit?.(run.id);
   await api.setInfrastructurePid(run.id, pid);
-  // Worker attribution labels are cosmetic: after the pid, off the critical path, one attempt (a
-  // write beside the pid PATCH would make a SQLite server answer 503 to one of the two).
+  // Worker attribution labels and the run's log lines are cosmetic: after the pid, off the critical
+  // path, best effort, one after the other (a write beside another would make a SQLite server
+  // answer 503 to one of the two).
   await api
     .updateFlowRunLabels(run.id, workerLabels(deps, target.pool))
     .catch((e) => logger.debug("could not label flow run", { flowRunId: run.id, error: describeError(e) }));
+  await runLog.flush(deps);
   logger.info("flow run submitted", { flowRunId: run.id, pid, pool: target.pool.name, resumed });
   return { outcome: "submitted", flowRunId: run.id, pid, resumed };
 }

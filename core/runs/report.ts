@@ -3,11 +3,14 @@
  * Report what only the infrastructure knows: that it exited. A non-zero exit of a run that is not
  * finished → Crashed with the exit-code explanation; exit 0 of a run that never left Pending →
  * Crashed (the flow never reported). Never proposes over a terminal, paused or cancelling state.
+ * A run it crashes gets the reason, and the infrastructure's last output when the caller has it, in
+ * its own logs (one best-effort POST, core/runs/runLogs.ts), so the Prefect UI shows why.
  */
 
 import { TERMINAL_STATES } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import { nonZeroExitMessage } from "./exitCodes.ts";
+import { RunLog } from "./runLogs.ts";
 import { proposeCrashed, restoreFinished } from "./states.ts";
 
 export interface InfraExit {
@@ -15,6 +18,8 @@ export interface InfraExit {
   pid: string;
   exitCode: number | null;
   reason?: string;
+  /** The infrastructure's last output lines, when the caller captured them. */
+  output?: readonly string[];
 }
 
 export type ReportOutcome = "crashed" | "untouched";
@@ -44,8 +49,17 @@ export async function reportExit(
   const crashed = await proposeCrashed(deps.api, exit.flowRunId, message.trim());
   // Only the report whose proposal Prefect accepted says so (the local exit and reconcile may
   // both see the same exit; the second is refused: "Run is already in terminal state").
-  if (crashed)
-    deps.logger.warn("infrastructure exited; run crashed", { flowRunId: exit.flowRunId, reason: message });
-  else deps.logger.debug("infrastructure exit already reported", { flowRunId: exit.flowRunId });
-  return crashed ? "crashed" : "untouched";
+  if (!crashed) {
+    deps.logger.debug("infrastructure exit already reported", { flowRunId: exit.flowRunId });
+    return "untouched";
+  }
+  deps.logger.warn("infrastructure exited; run crashed", { flowRunId: exit.flowRunId, reason: message });
+  const runLog = new RunLog(exit.flowRunId);
+  runLog.error(message.trim());
+  if (exit.output?.length)
+    runLog.error(
+      `Last ${exit.output.length} line(s) of the output of ${exit.pid}:\n${exit.output.join("\n")}`,
+    );
+  await runLog.flush(deps);
+  return "crashed";
 }

@@ -23,6 +23,7 @@ import { handleMessage, type MessageOutcome } from "../../core/runtime/handleMes
 import { describeError } from "../../core/shared/errors.ts";
 import { createRedactor, redactingLogger } from "../../core/shared/redact.ts";
 import type { WebhookKey } from "../../core/webhook/config.ts";
+import { flowEnvironment } from "./flowEnv.ts";
 import { retriesAtDebug } from "./logger.ts";
 import { LocalQueue } from "./queue.ts";
 import { RunLimit } from "./runLimit.ts";
@@ -61,7 +62,7 @@ export interface LocalStack {
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { config } = options;
   // Flows inherit this process's environment (as under Prefect's process worker), minus pushpool's own secrets.
-  const flowEnv = withoutKeys(options.env, ["PUSHPOOL_WEBHOOK_SECRET", "PUSHPOOL_WEBHOOK_KEYS"]);
+  const flowEnv = flowEnvironment(options.env);
   const secrets = [
     config.prefect.apiKey,
     config.prefect.authString,
@@ -178,13 +179,4 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await backend.stopAll();
     },
   };
-}
-
-function withoutKeys(
-  env: Record<string, string | undefined>,
-  keys: string[],
-): Record<string, string | undefined> {
-  const copy = { ...env };
-  for (const key of keys) delete copy[key];
-  return copy;
 }

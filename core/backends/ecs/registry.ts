@@ -19,7 +19,6 @@
 import type { Tag, TaskDefinition } from "@aws-sdk/client-ecs";
 import type { Logger } from "../../ports/logger.ts";
 import { InvalidJobConfigurationError, TransientError } from "../../shared/errors.ts";
-import type { PlainObject } from "../../shared/plain.ts";
 import { retry } from "../../shared/retry.ts";
 import {
   awsErrorShape,
@@ -28,8 +27,8 @@ import {
   isTransientAwsError,
   THROTTLE_RETRY_SECONDS,
 } from "./classify.ts";
-import type { EcsApi, TaskDefinitionSpec } from "./port.ts";
-import { type AddressedSpec, SPEC_HASH_TAG, sameContent } from "./spec.ts";
+import type { EcsApi } from "./port.ts";
+import { type AddressedSpec, registrationSpec, SPEC_HASH_TAG, sameContent } from "./spec.ts";
 
 export interface RegistryOptions {
   logger: Logger;
@@ -179,11 +178,7 @@ export class TaskDefinitionRegistry {
     const initial = this.options.initialDelayMs ?? 1000;
     const max = this.options.maxDelayMs ?? 10_000;
     const random = this.options.random ?? Math.random;
-    const ownTags = Array.isArray(a.spec.tags) ? (a.spec.tags as PlainObject[]) : [];
-    const spec = {
-      ...a.spec,
-      tags: [...ownTags.filter((t) => t.key !== SPEC_HASH_TAG), { key: SPEC_HASH_TAG, value: a.hash }],
-    } as unknown as TaskDefinitionSpec;
+    const spec = registrationSpec(a);
     const what = `Failed to register ECS task definition '${a.family}'`;
     const td = await retry(
       async () => {

@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import { InvalidJobConfigurationError } from "../../shared/errors.ts";
 import { isPlainObject, type Plain, type PlainObject } from "../../shared/plain.ts";
+import type { TaskDefinitionSpec } from "./port.ts";
 import { MAX_FAMILY_LENGTH, sanitizeFamily } from "./slug.ts";
 import { type BuiltTaskDefinition, dropEmptyKeys } from "./taskDefinition.ts";
 
@@ -119,6 +120,15 @@ export interface AddressedSpec {
   hash: string;
   /** `match_latest_revision_in_family`: the family's latest revision is reused when its content is equal. */
   matchLatest?: boolean;
+}
+
+/** The RegisterTaskDefinition input for an addressed spec: its tags, then the spec-hash tag. */
+export function registrationSpec(a: AddressedSpec): TaskDefinitionSpec {
+  const ownTags = Array.isArray(a.spec.tags) ? (a.spec.tags as PlainObject[]) : [];
+  return {
+    ...a.spec,
+    tags: [...ownTags.filter((t) => t.key !== SPEC_HASH_TAG), { key: SPEC_HASH_TAG, value: a.hash }],
+  } as unknown as TaskDefinitionSpec;
 }
 
 /** Normalises a built task definition, hashes it and names its family. */

@@ -1,8 +1,8 @@
 /**
  * @module
  * The `process` backend's fast path (what events are to a cloud backend): a flow process exited.
- * Its exit goes to core's report (Crashed on a non-zero exit, or on exit 0 before the flow ran), and
- * a run that crashed gets the process's last output lines in its logs, so the Prefect UI shows why.
+ * Its exit goes to core's report (Crashed on a non-zero exit, or on exit 0 before the flow ran),
+ * with the process's last output lines, which a run that crashed gets in its logs.
  */
 
 import { reportExit } from "../../runs/report.ts";
@@ -15,20 +15,10 @@ export async function reportProcessExit(
   deps: Pick<Deps, "api" | "logger">,
 ): Promise<void> {
   try {
-    const outcome = await reportExit(
-      { flowRunId: exit.flowRunId, pid: exit.pid, exitCode: exit.exitCode },
+    await reportExit(
+      { flowRunId: exit.flowRunId, pid: exit.pid, exitCode: exit.exitCode, output: exit.tail },
       deps,
     );
-    if (outcome !== "crashed" || exit.tail.length === 0) return;
-    await deps.api.createLogs([
-      {
-        name: "pushpool",
-        level: 40,
-        message: `Last output of the flow run process ${exit.pid} (exit code ${exit.exitCode}):\n${exit.tail.join("\n")}`,
-        timestamp: new Date().toISOString(),
-        flow_run_id: exit.flowRunId,
-      },
-    ]);
   } catch (error) {
     deps.logger.error("could not report process exit", {
       flowRunId: exit.flowRunId,

@@ -32,6 +32,13 @@ export interface ProcessRequest {
   streamOutput: boolean;
 }
 
+/** What {@link LocalBackend} hands to `child_process.spawn`: `spawn(argv[0], argv.slice(1), {cwd, env})`. */
+export interface SpawnSpec {
+  argv: string[];
+  cwd: string | undefined;
+  env: Record<string, string>;
+}
+
 export interface ProcessExit {
   flowRunId: string;
   pid: string;
@@ -133,16 +140,27 @@ export class LocalBackend implements Backend<ProcessRequest> {
     return checkPythonHasPrefect({ python, source: this.options.pythonSource ?? "configured" });
   }
 
+  /**
+   * Exactly what `start` passes to `spawn` for this request: the file, its arguments, the working
+   * directory and the whole environment the flow process gets (`pushpool render` prints it).
+   */
+  spawnSpec(request: ProcessRequest): SpawnSpec {
+    const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env };
+    return { argv: [...request.argv], cwd: request.cwd, env };
+  }
+
   /** `label` prefixes the streamed output: the run's name (UUIDv7 ids share their first characters). */
   private async launch(request: ProcessRequest, flowRunId: string, label: string): Promise<Started> {
-    const [file, ...args] = request.argv as [string, ...string[]];
+    const spec = this.spawnSpec(request);
+    const [file, ...args] = spec.argv as [string, ...string[]];
     // A flow that cannot be told "this SIGTERM is a cancellation" is still killed: the session is optional.
     const session = await this.control.register().catch(() => null);
-    const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env, ...session?.env };
+    const env = { ...spec.env, ...session?.env };
+    const cwd = spec.cwd;
     return await new Promise((resolve, reject) => {
       const child = spawn(file, args, {
         env,
-        cwd: request.cwd,
+        cwd,
         detached: true,
         stdio: ["ignore", "pipe", "pipe"],
       });

@@ -33,6 +33,7 @@ describe("dispatch", () => {
       "setState",
       "setInfrastructurePid",
       "updateFlowRunLabels", // cosmetic: after the pid, off the critical path
+      "createLogs", // the run's log lines, one best-effort POST after the labels
     ]);
   });
 

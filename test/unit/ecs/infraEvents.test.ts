@@ -113,7 +113,11 @@ describe("handleInfraEvent — stopped", () => {
       message: expect.stringMatching(/^Flow run infrastructure exited with non-zero status code 1\./),
     });
     expect(tails).toHaveLength(0);
-    expect(api.logs.map((l) => l.message)).toEqual([expect.stringMatching(/^Essential container exited/)]);
+    // The crash reason (core/runs/report.ts), then the diagnosis, in the run's logs.
+    expect(api.logs.map((l) => l.message)).toEqual([
+      expect.stringMatching(/^Flow run infrastructure exited with non-zero status code 1\./),
+      expect.stringMatching(/^Essential container exited/),
+    ]);
   });
 
   it("exit 1 before Running: the container log tail goes to the run's logs", async () => {

@@ -265,7 +265,8 @@ export class FakePrefect implements PrefectApi {
       .slice(0, limit)
       .map(([name, v]) => ({ name, value: structuredClone(v.value) }));
   }
-  async createLogs(logs: LogCreate[]) {
+  async createLogs(logs: LogCreate[], options?: { maxRetries?: number }) {
+    this.calls.push(`createLogs ${logs.length} maxRetries=${options?.maxRetries ?? "default"}`);
     this.logs.push(...logs);
   }
 }
