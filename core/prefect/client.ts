@@ -36,8 +36,11 @@ const enc = encodeURIComponent;
  * const prefect = new PrefectClient({ apiUrl: "http://127.0.0.1:4200/api", authString: "admin:pass" });
  * const run = await prefect.readFlowRun(id); // null when it does not exist
  */
-/** Retries of the worker-labels PATCH: none, it is cosmetic (a burst must not pile retries on the server). */
-export const LABEL_RETRIES = 0;
+/**
+ * Retries of the worker-labels PATCH: one. It is cosmetic and sent after the pid, off the critical
+ * path; one retry (logged at debug) rides out a busy SQLite server's 503 without piling retries on it.
+ */
+export const LABEL_RETRIES = 1;
 
 export class PrefectClient implements PrefectApi {
   /** The transport, for calls outside the port (test helpers, admin tooling). */
@@ -128,7 +131,7 @@ export class PrefectClient implements PrefectApi {
     await this.call("PATCH", `/flow_runs/${enc(flowRunId)}`, { body: { infrastructure_pid: pid } });
   }
 
-  /** Merges labels into the run's (idempotent). Best effort: one attempt ({@link LABEL_RETRIES}). */
+  /** Merges labels into the run's (idempotent). Best effort: {@link LABEL_RETRIES} retry. */
   async updateFlowRunLabels(flowRunId: string, labels: Record<string, string>): Promise<void> {
     await this.call("PATCH", `/flow_runs/${enc(flowRunId)}/labels`, {
       body: labels,

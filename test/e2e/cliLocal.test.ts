@@ -81,7 +81,11 @@ describe("pushpool local, as prefect worker start", () => {
     // --name: the worker that heartbeats and the label the runs carry.
     const workers = await rest<{ name: string }[]>("POST", `/work_pools/${pool}/workers/filter`, {});
     expect(workers.map((w) => w.name)).toContain("e2e-laptop");
-    expect(a.labels?.["prefect.worker.name"]).toBe("e2e-laptop");
+    // The labels PATCH is best effort (core/prefect/client.ts LABEL_RETRIES): a run whose PATCH a
+    // busy SQLite server refused twice carries none, but no run carries another worker's name.
+    const named = [a, b].map((r) => r.labels?.["prefect.worker.name"]);
+    expect(named).toContain("e2e-laptop");
+    for (const name of named) expect([undefined, "e2e-laptop"]).toContain(name);
 
     // Flow output under the run's name, not the id's first characters.
     const out = local.stdout();

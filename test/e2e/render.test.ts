@@ -92,8 +92,12 @@ describe("pushpool render", () => {
     expect(request.argv).toEqual([received.argv0, ...received.args]);
     expect(request.cwd).toBe(received.cwd);
     expect(Object.keys(request.env).sort()).toEqual(Object.keys(received.env).sort());
+    // The control session's port and token are made per process at start: render shows placeholders.
+    expect(request.env.PREFECT__CONTROL_PORT).toBe("<per process>");
+    expect(received.env.PREFECT__CONTROL_PORT).toMatch(/^\d+$/);
     for (const [key, value] of Object.entries(received.env))
-      expect([key, request.env[key]]).toEqual([key, request.env[key] === "***" ? "***" : value]);
+      if (key !== "PREFECT__CONTROL_PORT")
+        expect([key, request.env[key]]).toEqual([key, request.env[key] === "***" ? "***" : value]);
     expect(received.env.SERVICE_TOKEN).toBe("tok-abcdef-123456");
     expect(request.env.SERVICE_TOKEN).toBe("***");
     expect(request.env.GREETING).toBe("hello");

@@ -33,6 +33,15 @@ export interface ProcessRequest {
 }
 
 /** What {@link LocalBackend} hands to `child_process.spawn`: `spawn(argv[0], argv.slice(1), {cwd, env})`. */
+/**
+ * The control session's variables as `spawnSpec` shows them without a session (`pushpool render`):
+ * each flow process gets its own port and one-shot token when it starts (./control.ts).
+ */
+export const CONTROL_ENV_SHOWN: Readonly<Record<string, string>> = {
+  PREFECT__CONTROL_PORT: "<per process>",
+  PREFECT__CONTROL_TOKEN: "***",
+};
+
 export interface SpawnSpec {
   argv: string[];
   cwd: string | undefined;
@@ -144,19 +153,17 @@ export class LocalBackend implements Backend<ProcessRequest> {
    * Exactly what `start` passes to `spawn` for this request: the file, its arguments, the working
    * directory and the whole environment the flow process gets (`pushpool render` prints it).
    */
-  spawnSpec(request: ProcessRequest): SpawnSpec {
-    const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env };
+  spawnSpec(request: ProcessRequest, session: Record<string, string> = CONTROL_ENV_SHOWN): SpawnSpec {
+    const env = { ...definedOnly(this.options.inheritEnv ?? {}), ...request.env, ...session };
     return { argv: [...request.argv], cwd: request.cwd, env };
   }
 
   /** `label` prefixes the streamed output: the run's name (UUIDv7 ids share their first characters). */
   private async launch(request: ProcessRequest, flowRunId: string, label: string): Promise<Started> {
-    const spec = this.spawnSpec(request);
-    const [file, ...args] = spec.argv as [string, ...string[]];
     // A flow that cannot be told "this SIGTERM is a cancellation" is still killed: the session is optional.
     const session = await this.control.register().catch(() => null);
-    const env = { ...spec.env, ...session?.env };
-    const cwd = spec.cwd;
+    const { argv, cwd, env } = this.spawnSpec(request, session?.env ?? {});
+    const [file, ...args] = argv as [string, ...string[]];
     return await new Promise((resolve, reject) => {
       const child = spawn(file, args, {
         env,
