@@ -33,7 +33,7 @@
  *
  * Settings: BENCH_BURST_RUNS (1000), BENCH_BURST_WORKER_RUNS (the same; 0 skips the worker's side),
  * BENCH_BURST_CONCURRENCY (10), BENCH_BURST_BATCH_SIZE (10) and BENCH_BURST_BATCH_WINDOW_SECONDS (1)
- * as serverless.yml, BENCH_BURST_AHEAD_SECONDS (20 + 0.2 s per run created), BENCH_BURST_TICK_BEFORE_SECONDS
+ * as serverless.yml, BENCH_BURST_AHEAD_SECONDS (20 + 0.35 s per run created), BENCH_BURST_TICK_BEFORE_SECONDS
  * (62 + runs ÷ burst rate), BENCH_BURST_WORKER_AFTER_SECONDS (150), BENCH_BURST_SETTLE_SECONDS (600:
  * per side, how long after scheduled − lead to wait for the last submission),
  * BENCH_BURST_CREATE_CONCURRENCY (8), BENCH_BURST_KEEP (keep the temporary home and its logs),
@@ -95,7 +95,7 @@ function readConfig(env: Record<string, string | undefined>) {
     workerRuns: Math.round(num("BENCH_BURST_WORKER_RUNS", runs, 0)),
     aheadSeconds: num(
       "BENCH_BURST_AHEAD_SECONDS",
-      20 + 0.2 * runs * (env.BENCH_BURST_WORKER_RUNS === "0" ? 1 : 2),
+      20 + 0.35 * runs * (env.BENCH_BURST_WORKER_RUNS === "0" ? 1 : 2),
       5,
     ),
     workerAfterSeconds: num("BENCH_BURST_WORKER_AFTER_SECONDS", 150, 0),
