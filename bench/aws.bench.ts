@@ -36,8 +36,7 @@
  * BENCH_AWS_BUNDLES=0 npx tsx bench/aws.bench.ts`.
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ECS_LEAD_SECONDS } from "../core/backends/ecs/index.ts";
@@ -48,11 +47,19 @@ import { REPO_ROOT, startPrefectServer, VENV_BIN } from "../functions/local/pref
 import { PrefectAdmin } from "../test/peers/helpers/prefectAdmin.ts";
 import { startMotoServer } from "../test/peers/motoServer.ts";
 import { cpuBetween, sampleCpu } from "./awsCpu.ts";
-import type { DispatcherResult, DispatcherSettings } from "./awsDispatcher.ts";
+import type { DispatcherSettings } from "./awsDispatcher.ts";
+import {
+  awsEnv,
+  createRuns,
+  type Dispatcher,
+  sleep,
+  startDispatcher,
+  tailOf,
+  venvVersions,
+} from "./awsHarness.ts";
 import { startAwsProxy } from "./awsProxy.ts";
 import { checkGoals, type Instant, markdown, runTaskTimes, sideResult, writeJson } from "./awsReport.ts";
 import {
-  CREDENTIALS,
   ecsJobVariables,
   ecsPoolWithDeployment,
   ecsTemplate,
@@ -130,8 +137,7 @@ async function main(): Promise<number> {
     worker: await startAwsProxy(moto.endpoint),
   };
   let worker: Awaited<ReturnType<typeof startEcsWorker>> | undefined;
-  let child: ChildProcess | undefined;
-  let childExited = false;
+  let child: Dispatcher | undefined;
   let bundles: BundlesResult | null = null;
   try {
     const aws = await setupMoto(moto.endpoint, "bench");
@@ -144,13 +150,6 @@ async function main(): Promise<number> {
     };
     log(`Prefect ${server.apiUrl}, moto ${moto.endpoint}; pools ${POOLS.pushpool} and ${POOLS.worker}`);
 
-    const awsEnv = (endpoint: string) => ({
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_REGION: REGION,
-      AWS_DEFAULT_REGION: REGION,
-      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    });
     const base = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? home, LANG: "C.UTF-8" };
 
     // Prefect's worker, defaults, its boto3 pointed at its proxy.
@@ -193,34 +192,14 @@ async function main(): Promise<number> {
     const childLog = join(home, "dispatcher.log");
     // BENCH_AWS_DISPATCHER_NODE_ARGS: extra node flags for it, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
     const nodeArgs = (process.env.BENCH_AWS_DISPATCHER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-    const spawned = spawn(
-      process.execPath,
-      [...nodeArgs, "--import", "tsx", join(REPO_ROOT, "bench", "awsDispatcher.ts")],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          ...handlerEnv,
-          BENCH_AWS_DISPATCHER: JSON.stringify(settings),
-          BENCH_AWS_VARIANT: process.env.BENCH_AWS_VARIANT ?? "",
-        },
-        stdio: ["ignore", openSync(childLog, "a"), openSync(childLog, "a"), "ipc"],
-      },
-    );
+    const spawned = await startDispatcher({
+      env: handlerEnv,
+      settings,
+      logFile: childLog,
+      nodeArgs,
+      variant: process.env.BENCH_AWS_VARIANT ?? "",
+    });
     child = spawned;
-    spawned.on("exit", () => {
-      childExited = true;
-    });
-    await new Promise<void>((ok, ko) => {
-      const timer = setTimeout(
-        () => ko(new Error(`the dispatcher did not start:\n${tailOf(childLog)}`)),
-        60_000,
-      );
-      spawned.once("message", () => {
-        clearTimeout(timer);
-        ok();
-      });
-      spawned.once("exit", (code) => ko(new Error(`the dispatcher exited (${code}):\n${tailOf(childLog)}`)));
-    });
 
     // The tick handler, in this process (its SQS client reads process.env). Its INFO lines would
     // land in the middle of this report on stdout: warnings only (the tick is not measured).
@@ -256,22 +235,20 @@ async function main(): Promise<number> {
     );
     // Three at a time, retried: the server's SQLite answers 503 to bursts of writes. The
     // idempotency key makes a retried create return the run it may already have made.
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 3 }, async () => {
-        for (let j = next++; j < jobs.length; j = next++) {
-          const { instant, i } = jobs[j] as (typeof jobs)[number];
-          const name = `${instant.side === "pushpool" ? "pp" : "wk"}-i${instant.index}-${String(i).padStart(3, "0")}`;
-          const run = await retried(() =>
-            admin.createFlowRun(sides[instant.side].deployment.id, {
-              name,
-              idempotency_key: `bench-aws-${t0}-${name}`,
-              scheduled_at: new Date(instant.scheduled),
-            }),
-          );
-          instant.runIds.push(run.id);
-        }
-      }),
+    await createRuns(
+      admin,
+      jobs,
+      3,
+      ({ instant, i }) => {
+        const name = `${instant.side === "pushpool" ? "pp" : "wk"}-i${instant.index}-${String(i).padStart(3, "0")}`;
+        return {
+          deploymentId: sides[instant.side].deployment.id,
+          name,
+          key: `bench-aws-${t0}-${name}`,
+          scheduled: new Date(instant.scheduled),
+        };
+      },
+      ({ instant }, run) => instant.runIds.push(run.id),
     );
     const firstTick = t0 - cfg.tickBeforeSeconds * 1000;
     log(
@@ -282,8 +259,8 @@ async function main(): Promise<number> {
 
     // pushpool: the function's process alone (what Lambda bills), and with the emulated event source.
     const samplers = {
-      pushpool: sampleCpu(spawned.pid ?? 0, { tree: false }),
-      pushpoolTree: sampleCpu(spawned.pid ?? 0),
+      pushpool: sampleCpu(spawned.pid, { tree: false }),
+      pushpoolTree: sampleCpu(spawned.pid),
       worker: sampleCpu(worker.pid),
     };
     const load0 = loadavg()[0]?.toFixed(2);
@@ -330,16 +307,7 @@ async function main(): Promise<number> {
     const load1 = loadavg()[0]?.toFixed(2);
     log(`${submitted()} / ${all.length} runs submitted; stopping both sides…`);
 
-    const result = await new Promise<DispatcherResult>((ok, ko) => {
-      const timer = setTimeout(() => ko(new Error("the dispatcher did not report")), 30_000);
-      spawned.on("message", (m: { type?: string }) => {
-        if (m?.type === "result") {
-          clearTimeout(timer);
-          ok(m as DispatcherResult);
-        }
-      });
-      spawned.send({ type: "stop" });
-    });
+    const result = await spawned.stop();
     await worker.stop();
     const revisions = {
       pushpool: await taskDefinitionsIn(moto.endpoint, "pushpool_"),
@@ -498,7 +466,7 @@ async function main(): Promise<number> {
     log(`Prefect server log tail:\n${tailOf(server.logFile)}`);
     throw error;
   } finally {
-    if (child && !childExited) child.kill("SIGTERM");
+    child?.kill();
     await worker?.stop();
     await Promise.all([proxies.pushpool.close(), proxies.worker.close()]).catch(() => {});
     await server.stop().catch(() => {});
@@ -509,44 +477,12 @@ async function main(): Promise<number> {
   }
 }
 
-async function retried<T>(call: () => Promise<T>, attempts = 8): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      await sleep(300 * attempt);
-    }
-  }
-}
-
-function venvVersions(): { prefect: string; prefectAws: string; moto: string } {
-  const r = spawnSync(
-    join(VENV_BIN, "python"),
-    [
-      "-c",
-      "import importlib.metadata as m; print(m.version('prefect'), m.version('prefect-aws'), m.version('moto'))",
-    ],
-    { encoding: "utf8" },
-  );
-  const [prefect = "?", prefectAws = "?", moto = "?"] = (r.stdout ?? "").trim().split(" ");
-  return { prefect: `Prefect ${prefect}`, prefectAws, moto: `moto ${moto}` };
-}
-
 function avg(values: number[]): number | null {
   return values.length ? values.reduce((s, v) => s + v, 0) / values.length : null;
 }
 
 function fmt1(v: number | null): string {
   return v === null ? "–" : v.toFixed(0);
-}
-
-function tailOf(file: string): string {
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").slice(-40).join("\n") : "(no log)";
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
 main().then(

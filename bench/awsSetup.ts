@@ -7,7 +7,13 @@
  * `ecs` template (with moto's concessions), and one deployment in each with the same job variables.
  */
 import { EC2Client } from "@aws-sdk/client-ec2";
-import { CreateClusterCommand, ECSClient, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import {
+  CreateClusterCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+} from "@aws-sdk/client-ecs";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Deployment, JsonObject, WorkPool } from "../core/prefect/types.ts";
 import {
@@ -58,6 +64,36 @@ export async function taskDefinitionsIn(endpoint: string, prefix: string): Promi
   } while (nextToken);
   ecs.destroy();
   return arns;
+}
+
+/**
+ * ECS tasks per flow run in `cluster` on moto (running or stopped), by the PREFECT__FLOW_RUN_ID
+ * container override both sides set: what is really there, whatever the proxies saw.
+ */
+export async function tasksPerRun(endpoint: string, cluster: string): Promise<Map<string, number>> {
+  const ecs = new ECSClient({ region: REGION, endpoint, credentials: CREDENTIALS });
+  const arns = new Set<string>();
+  for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+    let nextToken: string | undefined;
+    do {
+      const out = await ecs.send(new ListTasksCommand({ cluster, desiredStatus, nextToken }));
+      for (const arn of out.taskArns ?? []) arns.add(arn);
+      nextToken = out.nextToken;
+    } while (nextToken);
+  }
+  const counts = new Map<string, number>();
+  const all = [...arns];
+  for (let i = 0; i < all.length; i += 100) {
+    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: all.slice(i, i + 100) }));
+    for (const task of out.tasks ?? []) {
+      const id = task.overrides?.containerOverrides
+        ?.flatMap((c) => c.environment ?? [])
+        .find((e) => e.name === "PREFECT__FLOW_RUN_ID")?.value;
+      if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+  }
+  ecs.destroy();
+  return counts;
 }
 
 /** The deployments' job variables (identical for both sides). */

@@ -16,6 +16,7 @@ import type { DispatchMessage } from "../runtime/messages.ts";
 import { describeError, ValidationError } from "../shared/errors.ts";
 import { heartbeatIfDue } from "./heartbeat.ts";
 import { sweepLeasesNow } from "./leaseSweep.ts";
+import { MAX_EXTRA_PAGES, MAX_RUNS_PER_QUERY, scheduledRuns } from "./scheduledRuns.ts";
 import { tickMemo } from "./tickMemo.ts";
 import { warmRuns } from "./warm.ts";
 
@@ -33,9 +34,6 @@ export interface TickOptions {
    */
   burstRate?: number;
 }
-
-/** The most runs one `get_scheduled_flow_runs` returns (Prefect's limit). */
-const MAX_RUNS_PER_QUERY = 200;
 
 export interface PoolTick {
   pool: string;
@@ -68,13 +66,12 @@ async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise
       throw new ValidationError(`no backend serves pool type '${workPool.type}' (pool '${pool}')`);
     const lead = deps.leadSeconds(workPool.type);
     const rate = options.burstRate ?? DEFAULT_BURST_RATE;
-    // Look at least as far ahead as the next tick's window plus the lead (and the longest burst
-    // advance), or runs would be seen late.
-    const reach = options.tickSeconds + TICK_MARGIN_SECONDS + lead + Math.ceil(MAX_RUNS_PER_QUERY / rate);
-    const responses = await deps.api.getScheduledFlowRuns(pool, {
-      scheduledBefore: new Date(now.getTime() + Math.max(options.horizonSeconds, reach) * 1000),
-      workQueueNames: options.workQueues ? [...options.workQueues] : undefined,
-    });
+    // Look at least as far ahead as the next tick's window plus the lead and the longest burst
+    // advance (as many runs as ./scheduledRuns.ts reads), or a burst's first deliveries are late.
+    const most = (MAX_EXTRA_PAGES + 1) * MAX_RUNS_PER_QUERY;
+    const reach = options.tickSeconds + TICK_MARGIN_SECONDS + lead + Math.ceil(most / rate);
+    const before = new Date(now.getTime() + Math.max(options.horizonSeconds, reach) * 1000);
+    const responses = await scheduledRuns(workPool, before, deps, options.workQueues);
     const windowEnd = now.getTime() + (options.tickSeconds + TICK_MARGIN_SECONDS) * 1000;
     const times = deliveryTimes(responses, lead, rate, now);
     const memo = tickMemo(deps.queue);
@@ -131,14 +128,16 @@ function deliveryTimes(responses: WorkerFlowRunResponse[], lead: number, rate: n
   }
   const times = new Map<string, { due: number; at: number }>();
   const placed = new Map<number, number>();
-  for (const [id, { due, at }] of base) {
+  // Prefect orders runs due at one time arbitrarily: by id, a run keeps its place from tick to tick.
+  const ordered = [...base].sort(([a, x], [b, y]) => x.at - y.at || (a < b ? -1 : a > b ? 1 : 0));
+  for (const [id, { due, at }] of ordered) {
     const second = Math.floor(at / 1000);
     const n = perSecond.get(second) ?? 1;
     if (n <= rate) {
       times.set(id, { due, at });
       continue;
     }
-    const k = placed.get(second) ?? 0; // this run's place in its burst (Prefect's order)
+    const k = placed.get(second) ?? 0; // this run's place in its burst
     placed.set(second, k + 1);
     times.set(id, { due, at: at - Math.ceil(n / rate) * 1000 + Math.floor(k / rate) * 1000 });
   }

@@ -58,6 +58,32 @@ describe("tick", () => {
     expect(queue.sent).toHaveLength(26);
   });
 
+  it("sees and paces a burst beyond Prefect's 200 runs per query, its last run delivered by scheduled − lead", async () => {
+    const api = new FakePrefect();
+    api.addPool("pool");
+    const dep = api.addDeployment("pool");
+    const { deps, queue, clock } = makeDeps(api, { leadSeconds: () => 45 });
+    const at = new Date(clock.t + 200_000); // 1,000 at one second, rate 10/s → delivered from 100 s early
+    for (let i = 0; i < 1000; i++) api.addRun(dep, at);
+    const ticks = { pools: ["pool"], tickSeconds: 60, horizonSeconds: 120, burstRate: 10 };
+    await tick(ticks, deps);
+    // All 1,000 seen at once (a page of 200 from get_scheduled_flow_runs, the rest from
+    // /flow_runs/filter): paced from +55 s, so this tick sends those due before its window ends (+62 s).
+    expect(queue.sent).toHaveLength(70);
+    clock.t += 60_000;
+    await tick(ticks, deps);
+    clock.t += 60_000;
+    await tick(ticks, deps);
+    const ids = new Set(queue.sent.map((s) => (s.message.kind === "dispatch" ? s.message.flowRunId : "")));
+    expect(ids.size).toBe(1000);
+    expect(queue.sent).toHaveLength(1000);
+    const deliveries = queue.sent.map((s) =>
+      Date.parse(s.message.kind === "dispatch" ? (s.message.notBefore ?? "") : ""),
+    );
+    expect(Math.max(...deliveries)).toBeLessThanOrEqual(at.getTime() - 45_000 - 1000);
+    expect(Math.min(...deliveries)).toBe(at.getTime() - 45_000 - 100_000);
+  });
+
   it("keeps ticking the other pools when one fails", async () => {
     const api = new FakePrefect();
     api.addPool("good");

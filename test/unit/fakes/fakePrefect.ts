@@ -24,6 +24,9 @@ import {
   type WorkPool,
 } from "../../../core/prefect/types.ts";
 
+/** PREFECT_SERVER_API_DEFAULT_LIMIT: the most runs one query answers (get_scheduled_flow_runs has no offset). */
+const PREFECT_LIMIT = 200;
+
 export class FakePrefect implements PrefectApi {
   runs = new Map<string, FlowRun>();
   deployments = new Map<string, Deployment>();
@@ -100,6 +103,7 @@ export class FakePrefect implements PrefectApi {
       next_scheduled_start_time: iso,
       start_time: null,
       empirical_policy: {},
+      work_queue_id: "q",
       ...extra,
     };
     this.runs.set(id, run);
@@ -117,6 +121,8 @@ export class FakePrefect implements PrefectApi {
       .filter((r) => !filter.stateTypes || filter.stateTypes.includes(r.state_type ?? ""))
       .filter((r) => !filter.stateNames || filter.stateNames.includes(r.state_name ?? ""))
       .filter((r) => !filter.workPoolNames || filter.workPoolNames.includes(r.work_pool_name ?? ""))
+      .sort((a, b) => Date.parse(a.expected_start_time ?? "") - Date.parse(b.expected_start_time ?? ""))
+      .slice(filter.offset ?? 0, (filter.offset ?? 0) + (filter.limit ?? PREFECT_LIMIT)) // Prefect's default limit
       .map((r) => structuredClone(r));
   }
   async readDeployment(id: string) {
@@ -153,6 +159,11 @@ export class FakePrefect implements PrefectApi {
       .filter((r) => r.work_pool_name === pool && r.state_type === "SCHEDULED")
       .filter((r) => r.empirical_policy.retry_type !== "in_process")
       .filter((r) => Date.parse(r.next_scheduled_start_time ?? "") <= query.scheduledBefore.getTime())
+      .sort(
+        (a, b) =>
+          Date.parse(a.next_scheduled_start_time ?? "") - Date.parse(b.next_scheduled_start_time ?? ""),
+      )
+      .slice(0, query.limit ?? PREFECT_LIMIT) // at most 200, no offset: as Prefect answers
       .map((r) => ({
         work_pool_id: "p",
         work_queue_id: "q",
