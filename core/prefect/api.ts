@@ -36,6 +36,11 @@ export interface FlowRunFilter {
   ids?: string[];
   limit?: number;
   offset?: number;
+  /**
+   * Prefect's flow-run sort (default `EXPECTED_START_TIME_ASC`). Paging with `offset` needs a
+   * total order: `ID_DESC` (PostgreSQL returns runs that tie on a start time in any order).
+   */
+  sort?: "EXPECTED_START_TIME_ASC" | "ID_DESC";
 }
 
 export interface PrefectApi {

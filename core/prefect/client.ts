@@ -208,7 +208,7 @@ export function flowRunFilterBody(filter: FlowRunFilter): Record<string, unknown
   if (filter.stateNames?.length) state.name = { any_: filter.stateNames };
   if (Object.keys(state).length > 0) flowRuns.state = state;
   if (filter.ids) flowRuns.id = { any_: filter.ids };
-  const body: Record<string, unknown> = { sort: "EXPECTED_START_TIME_ASC" };
+  const body: Record<string, unknown> = { sort: filter.sort ?? "EXPECTED_START_TIME_ASC" };
   if (Object.keys(flowRuns).length > 0) body.flow_runs = flowRuns;
   if (filter.workPoolNames?.length) body.work_pools = { name: { any_: filter.workPoolNames } };
   if (filter.limit !== undefined) body.limit = filter.limit;

@@ -24,6 +24,7 @@ export async function allRuns(world: World): Promise<FlowRun[]> {
       workPoolNames: [world.pool.name],
       limit: 200,
       offset,
+      sort: "ID_DESC", // a total order: pages by offset neither skip nor repeat a run
     });
     runs.push(...page);
     if (page.length < 200) return runs;

@@ -69,6 +69,7 @@ async function openRuns(world: World): Promise<FlowRun[]> {
       stateTypes: [...OPEN],
       limit: 200,
       offset,
+      sort: "ID_DESC", // a total order: pages by offset neither skip nor repeat a run
     });
     out.push(...page);
     if (page.length < 200) return out.filter((r) => verdict(r) !== "ok");

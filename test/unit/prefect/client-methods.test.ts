@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LABEL_RETRIES, PrefectClient } from "../../../core/prefect/client.ts";
+import { flowRunFilterBody, LABEL_RETRIES, PrefectClient } from "../../../core/prefect/client.ts";
 import type { State } from "../../../core/prefect/types.ts";
 import { isPyFloat } from "../../../core/template/pyFloat.ts";
 import { API, type FetchCall, fakeClock, fakeFetch, type Reply } from "./fakes.ts";
@@ -228,5 +228,16 @@ describe("PrefectClient paths and bodies", () => {
     expect(isPyFloat(variables.n)).toBe(false);
     await client.updateWorkPoolTemplate("p", pool?.base_job_template as never);
     expect(fake.calls.at(-1)?.body).toBe('{"base_job_template":{"variables":{"cpu":1.0,"n":1}}}');
+  });
+});
+
+describe("flowRunFilterBody", () => {
+  it("sorts by expected start unless told, and by id when a pager asks for a total order", () => {
+    expect(flowRunFilterBody({}).sort).toBe("EXPECTED_START_TIME_ASC");
+    expect(flowRunFilterBody({ limit: 200, offset: 400, sort: "ID_DESC" })).toEqual({
+      sort: "ID_DESC",
+      limit: 200,
+      offset: 400,
+    });
   });
 });
