@@ -22,6 +22,7 @@ import { PrefectClient } from "../prefect/client.ts";
 import type { HttpFetch } from "../prefect/nodeFetch.ts";
 import type { JsonObject, WorkPool } from "../prefect/types.ts";
 import { ConfigError, describeError, PrefectApiError } from "../shared/errors.ts";
+import { retry } from "../shared/retry.ts";
 import {
   type Credentials,
   missingApiSuffix,
@@ -131,8 +132,14 @@ async function probeHealth(base: string, fetch: HttpFetch, timeoutMs: number): P
 
 type Answer = { status: number; ok: boolean; html: boolean } | { problem: string };
 
+/** A 503 (a SQLite server busy with another write) gets two more tries, 200 ms apart. */
+const BUSY_ATTEMPTS = 3;
+const BUSY_WAIT_MS = 200;
+
+class Busy extends Error {}
+
 async function get(url: string, fetch: HttpFetch, timeoutMs: number): Promise<Answer> {
-  for (let attempt = 1; ; attempt++) {
+  const once = async (n: number): Promise<Answer> => {
     try {
       const response = await fetch(url, {
         method: "GET",
@@ -141,13 +148,20 @@ async function get(url: string, fetch: HttpFetch, timeoutMs: number): Promise<An
       });
       const text = await response.text();
       const type = response.headers.get("content-type") ?? "";
-      if (response.status === 503 && attempt < 3) continue;
+      if (response.status === 503 && n < BUSY_ATTEMPTS) throw new Busy();
       const html = /text\/html/i.test(type) || /^\s*</.test(text);
       return { status: response.status, ok: response.status >= 200 && response.status < 300, html };
     } catch (error) {
+      if (error instanceof Busy) throw error;
       return { problem: networkProblem(error, timeoutMs) };
     }
-  }
+  };
+  return await retry(once, {
+    attempts: BUSY_ATTEMPTS,
+    retryable: (error) => error instanceof Busy,
+    delayMs: () => BUSY_WAIT_MS,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
 }
 
 async function checkPool(

@@ -226,3 +226,31 @@ describe("start-up checks: pools", () => {
     ]);
   });
 });
+
+describe("start-up checks: a busy server", () => {
+  it("a 503 on /health is tried again (three tries in all), then passes", async () => {
+    let healthCalls = 0;
+    const { options: o } = options(
+      server({ mine: POOL }, (call) => {
+        if (call.url.pathname !== "/api/health") return undefined;
+        healthCalls++;
+        return healthCalls < 3 ? { status: 503, body: { detail: "database is locked" } } : undefined;
+      }),
+    );
+    await expect(assertPreflight(o)).resolves.toBeDefined();
+    expect(healthCalls).toBe(3);
+  });
+
+  it("a server still busy after three tries is reported, not retried forever", async () => {
+    let healthCalls = 0;
+    const { options: o } = options(
+      server({ mine: POOL }, (call) => {
+        if (call.url.pathname !== "/api/health") return undefined;
+        healthCalls++;
+        return { status: 503, body: { detail: "database is locked" } };
+      }),
+    );
+    await failure(o);
+    expect(healthCalls).toBe(3);
+  });
+});
