@@ -34,6 +34,8 @@ export interface FlowRunFilter {
   /** work pool names (`work_pools.name.any_`) */
   workPoolNames?: string[];
   ids?: string[];
+  /** Runs whose next scheduled start is at or before this (`flow_runs.next_scheduled_start_time.before_`). */
+  scheduledBefore?: Date;
   limit?: number;
   offset?: number;
   /**

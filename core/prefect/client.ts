@@ -208,6 +208,8 @@ export function flowRunFilterBody(filter: FlowRunFilter): Record<string, unknown
   if (filter.stateNames?.length) state.name = { any_: filter.stateNames };
   if (Object.keys(state).length > 0) flowRuns.state = state;
   if (filter.ids) flowRuns.id = { any_: filter.ids };
+  if (filter.scheduledBefore)
+    flowRuns.next_scheduled_start_time = { before_: isoWithOffset(filter.scheduledBefore) };
   const body: Record<string, unknown> = { sort: filter.sort ?? "EXPECTED_START_TIME_ASC" };
   if (Object.keys(flowRuns).length > 0) body.flow_runs = flowRuns;
   if (filter.workPoolNames?.length) body.work_pools = { name: { any_: filter.workPoolNames } };

@@ -38,20 +38,19 @@ export async function scheduledRuns(
     const runs = await deps.api.filterFlowRuns({
       workPoolNames: [pool.name],
       stateTypes: ["SCHEDULED"],
+      scheduledBefore,
+      sort: "ID_DESC",
       limit: MAX_RUNS_PER_QUERY,
       offset: page * MAX_RUNS_PER_QUERY,
     });
-    let beyond = false;
     for (const run of runs) {
-      const at = Date.parse(run.next_scheduled_start_time ?? run.expected_start_time ?? "");
-      if (at > scheduledBefore.getTime()) beyond = true;
       const queue = typeof run.work_queue_id === "string" ? run.work_queue_id : "";
-      if (seen.has(run.id) || !(at <= scheduledBefore.getTime()) || !queues.has(queue)) continue;
+      if (seen.has(run.id) || !queues.has(queue)) continue;
       if (run.empirical_policy?.retry_type === "in_process") continue;
       seen.add(run.id);
       out.push({ work_pool_id: poolId, work_queue_id: queue, flow_run: run });
     }
-    if (runs.length < MAX_RUNS_PER_QUERY || beyond) break;
+    if (runs.length < MAX_RUNS_PER_QUERY) break;
   }
   return out;
 }

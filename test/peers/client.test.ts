@@ -169,6 +169,20 @@ describe("runs", () => {
     expect(await client.filterFlowRuns({ ids: [run.id], workPoolNames: [uniqueName("other")] })).toEqual([]);
   });
 
+  it("filterFlowRuns by next scheduled start, in id order", async () => {
+    const soon = new Date(Date.now() + 60_000);
+    const later = new Date(Date.now() + 3_600_000);
+    const a = await admin.createFlowRun(deployment.id, { scheduled_at: soon });
+    const b = await admin.createFlowRun(deployment.id, { scheduled_at: soon });
+    const c = await admin.createFlowRun(deployment.id, { scheduled_at: later });
+    const due = await client.filterFlowRuns({
+      ids: [a.id, b.id, c.id],
+      scheduledBefore: new Date(soon.getTime() + 1000),
+      sort: "ID_DESC",
+    });
+    expect(due.map((r) => r.id)).toEqual([a.id, b.id].sort().reverse());
+  });
+
   it("claim: ACCEPT, a new transition id → ABORT, the same transition id → REJECT with PENDING", async () => {
     const run = await admin.createFlowRun(deployment.id);
     const t1 = randomUUID();

@@ -34,6 +34,16 @@ describe("scheduledRuns", () => {
     expect(runs.some((r) => r.flow_run.work_queue_id === "paused")).toBe(false);
   });
 
+  it("pages in id order with the due-by time in the query, so runs tying on their start time are all seen", async () => {
+    const { api, pool } = setUp();
+    await scheduledRuns(pool, before, { api });
+    expect(api.filters.length).toBeGreaterThan(0);
+    for (const f of api.filters) {
+      expect(f.sort).toBe("ID_DESC");
+      expect(f.scheduledBefore?.toISOString()).toBe(before.toISOString());
+    }
+  });
+
   it("asks Prefect once when its answer is not full", async () => {
     const api = new FakePrefect();
     const pool = api.addPool("pool");

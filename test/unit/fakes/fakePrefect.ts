@@ -33,6 +33,8 @@ export class FakePrefect implements PrefectApi {
   flows = new Map<string, Flow>();
   pools = new Map<string, WorkPool>();
   calls: string[] = [];
+  /** Every /flow_runs/filter query, in order. */
+  filters: FlowRunFilter[] = [];
   history = new Map<string, State[]>();
   heartbeats: { pool: string; name: string; interval: number }[] = [];
   logs: LogCreate[] = [];
@@ -117,11 +119,21 @@ export class FakePrefect implements PrefectApi {
   }
   async filterFlowRuns(filter: FlowRunFilter) {
     this.calls.push("filterFlowRuns");
+    this.filters.push(filter);
     return [...this.runs.values()]
       .filter((r) => !filter.stateTypes || filter.stateTypes.includes(r.state_type ?? ""))
       .filter((r) => !filter.stateNames || filter.stateNames.includes(r.state_name ?? ""))
       .filter((r) => !filter.workPoolNames || filter.workPoolNames.includes(r.work_pool_name ?? ""))
-      .sort((a, b) => Date.parse(a.expected_start_time ?? "") - Date.parse(b.expected_start_time ?? ""))
+      .filter(
+        (r) =>
+          !filter.scheduledBefore ||
+          Date.parse(r.next_scheduled_start_time ?? "") <= filter.scheduledBefore.getTime(),
+      )
+      .sort((a, b) =>
+        filter.sort === "ID_DESC"
+          ? b.id.localeCompare(a.id)
+          : Date.parse(a.expected_start_time ?? "") - Date.parse(b.expected_start_time ?? ""),
+      )
       .slice(filter.offset ?? 0, (filter.offset ?? 0) + (filter.limit ?? PREFECT_LIMIT)) // Prefect's default limit
       .map((r) => structuredClone(r));
   }

@@ -240,4 +240,11 @@ describe("flowRunFilterBody", () => {
       offset: 400,
     });
   });
+
+  it("asks for runs due by a time through next_scheduled_start_time, with an explicit offset", () => {
+    const body = flowRunFilterBody({ scheduledBefore: new Date(Date.UTC(2026, 11, 7, 3, 0, 0)) });
+    expect(body.flow_runs).toEqual({
+      next_scheduled_start_time: { before_: "2026-12-07T03:00:00.000+00:00" },
+    });
+  });
 });
