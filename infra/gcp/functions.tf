@@ -1,4 +1,4 @@
-# The five Cloud Functions (2nd gen), one bundle each from `npm run package:gcp` (.build/gcp/<name>/).
+# The five Cloud Functions (2nd gen), built from the one package of `npm run package:gcp`.
 # Every function is HTTPS only (2nd gen functions have no plain-HTTP endpoint). Only the webhook is
 # public; the others take internal traffic only (Cloud Tasks, Cloud Scheduler and Pub/Sub push of
 # the same project count as internal) and only OIDC tokens of the invoker accounts in iam.tf.
@@ -42,19 +42,19 @@ locals {
   }
 }
 
+# One source for all five: `npm run package:gcp` writes .build/gcp (package.json whose main exports
+# the entry points dispatch, tick, webhook, cron and events); each function picks its entry point.
 data "archive_file" "source" {
-  for_each    = local.functions
   type        = "zip"
-  source_dir  = "${var.source_dir}/${each.key}"
-  output_path = "${path.module}/.terraform/pushpool-${each.key}.zip"
+  source_dir  = var.source_dir
+  output_path = "${path.module}/.terraform/pushpool-gcp.zip"
 }
 
 resource "google_storage_bucket_object" "source" {
-  for_each = local.functions
-  # A new object name per content: a changed bundle redeploys its function.
-  name   = "${each.key}-${data.archive_file.source[each.key].output_md5}.zip"
+  # A new object name per content: a changed bundle redeploys the functions.
+  name   = "pushpool-gcp-${data.archive_file.source.output_md5}.zip"
   bucket = google_storage_bucket.source.name
-  source = data.archive_file.source[each.key].output_path
+  source = data.archive_file.source.output_path
 }
 
 resource "google_cloudfunctions2_function" "fn" {
@@ -70,7 +70,7 @@ resource "google_cloudfunctions2_function" "fn" {
     source {
       storage_source {
         bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source[each.key].name
+        object = google_storage_bucket_object.source.name
       }
     }
   }

@@ -77,7 +77,9 @@ resource "google_pubsub_subscription" "infrastructure_events" {
   ack_deadline_seconds = 60
 
   push_config {
-    push_endpoint = google_cloudfunctions2_function.fn["events"].service_config[0].uri
+    # The topic in the path: the functions framework names the CloudEvent's source from it when it
+    # turns a raw Pub/Sub push into a CloudEvent for the `events` function.
+    push_endpoint = "${google_cloudfunctions2_function.fn["events"].service_config[0].uri}/${google_pubsub_topic.infrastructure_events.id}"
     oidc_token {
       service_account_email = google_service_account.pubsub_invoker.email
       audience              = google_cloudfunctions2_function.fn["events"].service_config[0].uri

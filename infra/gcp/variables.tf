@@ -165,7 +165,7 @@ variable "infrastructure_events_filter" {
 }
 
 variable "kms_key_name" {
-  description = "Optional customer-managed key (projects/…/cryptoKeys/…) for the source bucket and the topics; empty = Google-managed encryption."
+  description = "Optional customer-managed key (projects/…/cryptoKeys/…) for the source bucket and the topics; empty = Google-managed encryption. Grant the Cloud Storage and Pub/Sub service agents roles/cloudkms.cryptoKeyEncrypterDecrypter on it first."
   type        = string
   default     = ""
 }

@@ -11,6 +11,7 @@ import {
   attr,
   type Body,
   block,
+  dataSource,
   mergedKeys,
   one,
   readTerraform,
@@ -45,6 +46,11 @@ describe("infra/gcp: the functions' environment", () => {
     const build = block(fn, "build_config");
     expect(attr(build, "entry_point")).toBe("${each.key}");
     expect(attr(build, "runtime")).toBe("nodejs22");
+    // One package, `npm run package:gcp`'s .build/gcp, for all five.
+    const storage = block(block(build, "source"), "storage_source");
+    expect(attr(storage, "object")).toBe("${google_storage_bucket_object.source.name}");
+    expect(attr(dataSource(tf, "archive_file", "source"), "source_dir")).toBe("${var.source_dir}");
+    expect(attr(tf.variables.source_dir as Body, "default")).toBe("../../.build/gcp");
   });
 
   it.each(FUNCTIONS)("%s gets every variable its env.ts list names, and nothing else", (name) => {
@@ -159,7 +165,10 @@ describe("infra/gcp: invocations", () => {
 
   it("the events push subscription authenticates with OIDC", () => {
     const push = block(resource(tf, "google_pubsub_subscription", "infrastructure_events"), "push_config");
-    expect(attr(push, "push_endpoint")).toContain('fn["events"]');
+    // The topic in the path: the functions framework makes the CloudEvent's source from it.
+    expect(attr(push, "push_endpoint")).toBe(
+      '${google_cloudfunctions2_function.fn["events"].service_config[0].uri}/${google_pubsub_topic.infrastructure_events.id}',
+    );
     expect(attr(block(push, "oidc_token"), "service_account_email")).toBe(
       "${google_service_account.pubsub_invoker.email}",
     );

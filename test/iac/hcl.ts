@@ -94,6 +94,12 @@ export function resource(model: TerraformModel, type: string, name: string): Bod
   return body;
 }
 
+export function dataSource(model: TerraformModel, type: string, name: string): Body {
+  const body = model.data[type]?.[name];
+  if (!body) throw new Error(`no data source ${type}.${name}`);
+  return body;
+}
+
 /** `${merge(local.a,local.b)}` or `${local.a}` → ["a", "b"]; anything else is refused. */
 export function localRefs(expression: unknown): string[] {
   const text = String(expression);
