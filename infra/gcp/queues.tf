@@ -21,6 +21,28 @@ resource "google_cloud_tasks_queue" "dispatch" {
   stackdriver_logging_config {
     sampling_ratio = 1.0
   }
+
+  # Whatever a task says, it goes to the dispatch function over HTTPS with an OIDC token of the
+  # tasks account (the functions also set both on each task: PUSHPOOL_DISPATCH_URL and
+  # PUSHPOOL_TASKS_SERVICE_ACCOUNT).
+  http_target {
+    http_method = "POST"
+
+    uri_override {
+      scheme                    = "HTTPS"
+      host                      = "${var.region}-${var.project}.cloudfunctions.net"
+      uri_override_enforce_mode = "ALWAYS"
+
+      path_override {
+        path = "/${var.name_prefix}-dispatch"
+      }
+    }
+
+    oidc_token {
+      service_account_email = google_service_account.tasks_invoker.email
+      audience              = local.dispatch_url
+    }
+  }
 }
 
 # Where a dispatch message goes after its last attempt (PUSHPOOL_DEAD_LETTER_TOPIC). A topic keeps

@@ -104,6 +104,17 @@ describe("infra/gcp: queues, topics and their dead letters", () => {
   it("the Cloud Tasks queue retries a bounded number of times, and dispatch dead-letters the last attempt", () => {
     const queue = resource(tf, "google_cloud_tasks_queue", "dispatch");
     expect(attr(block(queue, "retry_config"), "max_attempts")).toBe("${var.tasks_max_attempts}");
+    // Every task goes to dispatch over HTTPS with the tasks account's OIDC token.
+    const target = block(queue, "http_target");
+    const uri = block(target, "uri_override");
+    expect(attr(uri, "scheme")).toBe("HTTPS");
+    expect(attr(uri, "uri_override_enforce_mode")).toBe("ALWAYS");
+    expect(`https://${attr(uri, "host")}${attr(block(uri, "path_override"), "path")}`).toBe(
+      tf.locals.dispatch_url,
+    );
+    const oidc = block(target, "oidc_token");
+    expect(attr(oidc, "service_account_email")).toBe("${google_service_account.tasks_invoker.email}");
+    expect(attr(oidc, "audience")).toBe("${local.dispatch_url}");
     const dispatchEnv = mergedKeys(tf, functions.dispatch?.env);
     expect(dispatchEnv.get("PUSHPOOL_TASKS_MAX_ATTEMPTS")).toBe("${tostring(var.tasks_max_attempts)}");
     expect(dispatchEnv.get("PUSHPOOL_DEAD_LETTER_TOPIC")).toBe(
