@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts", "test/reliability/faultProxy.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/iac/**/*.test.ts", "test/reliability/faultProxy.test.ts"],
           setupFiles,
         },
       },
