@@ -3,7 +3,7 @@
 // 1. npm packages from the lockfile, when node_modules/ is missing or older than package-lock.json;
 // 2. the project-local Python virtual environment (.venv/) with the pinned Prefect (server, CLI,
 //    and the flow runner the local backend starts), per functions/local/requirements.txt;
-// 3. a second one, .venv-iac/, with the pinned checkov that checks infra/ (infra/requirements.txt),
+// 3. with --iac (npm test), a second one, .venv-iac/, with the pinned checkov that checks infra/ (infra/requirements.txt),
 //    kept apart because checkov pins older boto3 and packaging than moto and Prefect need.
 // Each step is a no-op when already done.
 import { spawnSync } from "node:child_process";
@@ -85,8 +85,10 @@ function prepareVenv(dir, requirementsFile, what) {
 }
 
 prepareVenv(venv, requirements, "the pinned Prefect (functions/local/requirements.txt)");
-prepareVenv(
-  join(root, ".venv-iac"),
-  join(root, "infra", "requirements.txt"),
-  "the pinned checkov for the infra/ checks (infra/requirements.txt)",
-);
+// Only the test suite checks infra/ (`npm test` passes --iac): the demo does not wait for checkov.
+if (process.argv.includes("--iac"))
+  prepareVenv(
+    join(root, ".venv-iac"),
+    join(root, "infra", "requirements.txt"),
+    "the pinned checkov for the infra/ checks (infra/requirements.txt)",
+  );
