@@ -108,7 +108,7 @@ export async function attempt(
   state: AttemptState,
   deadlineMs: number,
 ): Promise<Delivery> {
-  const [, , , , queue, , task] = state.taskName.split("/");
+  const [, , , , , queue, , task] = state.taskName.split("/");
   const headers: Record<string, string> = {
     "Content-Type": "application/octet-stream",
     ...(target.headers ?? {}),
