@@ -18,6 +18,9 @@
  * deliveries on the emulator do carry it, and push subscriptions are dead-lettered all the same).
  */
 import { randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import * as ff from "@google-cloud/functions-framework";
+import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { PubSub } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../../core/ports/clock.ts";
@@ -25,7 +28,12 @@ import { silentLogger } from "../../../core/ports/logger.ts";
 import { deferIfEarly, HOLD_MAX_SECONDS } from "../../../core/runtime/earlyDelivery.ts";
 import type { DispatchMessage } from "../../../core/runtime/messages.ts";
 import { ConfigError, TransientError } from "../../../core/shared/errors.ts";
-import { makeDeadLetterTopic, PubSubTopic, pubsubEnvelope } from "../../../functions/gcp/pubsubQueue.ts";
+import {
+  makeDeadLetterTopic,
+  type PubSubDelivery,
+  PubSubTopic,
+  pubsubEnvelope,
+} from "../../../functions/gcp/pubsubQueue.ts";
 import { type PubsubEmulator, startPubsubEmulator } from "../../peers/gcp/pubsubEmulator.ts";
 import { PROJECT, pushEndpoint, topicWithDeadLetters } from "../../peers/gcp/pubsubWorld.ts";
 import { describeQueueConformance, type QueueHarness } from "./suite.ts";
@@ -165,6 +173,38 @@ describe("push and Eventarc deliveries (pubsubEnvelope)", () => {
     expect(pubsubEnvelope(cloudEvent)).toEqual(first);
     await world.close();
     await endpoint.stop();
+  });
+});
+
+describe("a functions-framework CloudEvent function as the push endpoint", () => {
+  it("gets the message as the framework converts a push into a messagePublished CloudEvent; pubsubEnvelope reads it", async () => {
+    const got: PubSubDelivery[] = [];
+    let failures = 0;
+    ff.cloudEvent("gcpqEvents", (event: unknown) => {
+      const delivery = pubsubEnvelope(event);
+      if (failures++ === 0) throw new Error("first delivery fails"); // answered 500: pushed again
+      got.push(delivery);
+    });
+    const server = getTestServer("gcpqEvents");
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The framework takes the topic from the push path (projects/<p>/topics/<t>), as it documents.
+    const id = `t-${randomUUID().slice(0, 12)}`;
+    const world = await topicWithDeadLetters(pubsub, {
+      maxDeliveryAttempts: 5,
+      push: `${base}/projects/${PROJECT}/topics/${id}`,
+      id,
+    });
+    const message = dispatch();
+    await new PubSubTopic({ topic: world.topic }).send(message);
+    await waitFor("the second push", () => got.length > 0);
+    expect(failures).toBe(2);
+    expect(JSON.parse(got[0]?.body ?? "")).toEqual(message);
+    expect(got[0]?.attributes).toEqual({ kind: "dispatch", source: "conformance" });
+    expect(got[0]?.messageId).toBe(world.audit[0]?.id);
+    await world.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });
 

@@ -25,9 +25,9 @@ export interface TopicWithDeadLetters {
 
 export async function topicWithDeadLetters(
   pubsub: PubSub,
-  options: { maxDeliveryAttempts: number; push?: string },
+  options: { maxDeliveryAttempts: number; push?: string; id?: string },
 ): Promise<TopicWithDeadLetters> {
-  const id = `t-${randomUUID().slice(0, 12)}`;
+  const id = options.id ?? `t-${randomUUID().slice(0, 12)}`;
   const [topic] = await pubsub.createTopic(id);
   const [deadTopic] = await pubsub.createTopic(`${id}-dead`);
   const [deadSub] = await deadTopic.createSubscription(`${id}-dead-sub`);

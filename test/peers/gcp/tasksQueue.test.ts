@@ -5,6 +5,9 @@
  * dispatch function receives (tasksEnvelope over the delivered headers), the fake dropping a task
  * after max_attempts, error classification of real gRPC errors, and makeTasksQueue's environment.
  */
+import type { AddressInfo } from "node:net";
+import * as ff from "@google-cloud/functions-framework";
+import { getTestServer } from "@google-cloud/functions-framework/testing";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DispatchMessage } from "../../../core/runtime/messages.ts";
@@ -163,6 +166,41 @@ describe("CloudTasksQueue on the Cloud Tasks fake", () => {
     const notFound = await missing.send(message).catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(ConfigError);
     expect((notFound as Error).message).toContain(`${q.path}-gone`);
+    await q.close();
+  });
+});
+
+describe("a functions-framework HTTP function as the target", () => {
+  it("gets the task at its time and reads it with tasksEnvelope (Express headers and rawBody)", async () => {
+    const got: TasksDelivery[] = [];
+    ff.http("gcpqDispatch", (req, res) => {
+      try {
+        got.push(tasksEnvelope(req));
+        res.status(204).send();
+      } catch (error) {
+        res.status(400).send((error as Error).message);
+      }
+    });
+    const server = getTestServer("gcpqDispatch");
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const q = await world.queue(async () => 404, { maxAttempts: 3, minBackoffMs: 100, maxBackoffMs: 400 });
+    const queue = new CloudTasksQueue({
+      client: world.client,
+      queuePath: q.path,
+      targetUrl: url,
+      serviceAccountEmail: SERVICE_ACCOUNT,
+    });
+    const sentAt = Date.now();
+    await queue.send(message, { delaySeconds: 1 });
+    await waitFor("the delivery", () => got.length > 0);
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1000);
+    expect(JSON.parse(got[0]?.body ?? "")).toEqual(message);
+    expect(got[0]).toMatchObject({ attempt: 1, retryCount: 0, executionCount: 0 });
+    await waitFor("the fake's record", () => world.fake.deliveries.some((d) => d.url === url));
+    expect(world.fake.deliveries.find((d) => d.url === url)?.status).toBe(204);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
     await q.close();
   });
 });
