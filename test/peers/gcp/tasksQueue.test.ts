@@ -170,6 +170,29 @@ describe("CloudTasksQueue on the Cloud Tasks fake", () => {
   });
 });
 
+describe("the Cloud Tasks fake's task API (real client)", () => {
+  it("DeleteTask cancels a scheduled delivery; GetTask is then NOT_FOUND; a used task name is ALREADY_EXISTS", async () => {
+    const { q, got } = await recordingQueue(() => 204);
+    const name = `${q.path}/tasks/named-1`;
+    const task = {
+      name,
+      scheduleTime: { seconds: Math.floor(Date.now() / 1000) + 2 },
+      httpRequest: { url: q.url },
+    };
+    await world.client.createTask({ parent: q.path, task });
+    const again = await world.client.createTask({ parent: q.path, task }).catch((e: unknown) => e);
+    expect((again as { code?: number }).code).toBe(status.ALREADY_EXISTS);
+    await world.client.deleteTask({ name });
+    const gone = await world.client.getTask({ name }).catch((e: unknown) => e);
+    expect((gone as { code?: number }).code).toBe(status.NOT_FOUND);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(got).toEqual([]);
+    const reused = await world.client.createTask({ parent: q.path, task }).catch((e: unknown) => e);
+    expect((reused as { code?: number }).code).toBe(status.ALREADY_EXISTS);
+    await q.close();
+  });
+});
+
 describe("a functions-framework HTTP function as the target", () => {
   it("gets the task at its time and reads it with tasksEnvelope (Express headers and rawBody)", async () => {
     const got: TasksDelivery[] = [];
