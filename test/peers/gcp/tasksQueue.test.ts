@@ -19,6 +19,7 @@ import {
   type TasksDelivery,
   tasksEnvelope,
 } from "../../../functions/gcp/tasksQueue.ts";
+import { TasksFake } from "./tasksFake.ts";
 import { SERVICE_ACCOUNT, startTasksWorld, type TargetRequest, type TasksWorld } from "./tasksWorld.ts";
 
 let world: TasksWorld;
@@ -225,6 +226,26 @@ describe("a functions-framework HTTP function as the target", () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await q.close();
+  });
+});
+
+describe("no Cloud Tasks at all", () => {
+  it("a refused connection is a TransientError (the message being handled is retried, not lost)", async () => {
+    const dead = new TasksFake();
+    await dead.start();
+    const options = dead.clientOptions();
+    await dead.stop();
+    const queue = makeTasksQueue(
+      {
+        PUSHPOOL_TASKS_QUEUE: "projects/p/locations/l/queues/q",
+        PUSHPOOL_DISPATCH_URL: "https://dispatch.example",
+        PUSHPOOL_TASKS_SERVICE_ACCOUNT: SERVICE_ACCOUNT,
+      },
+      { clientOptions: options },
+    );
+    const error = await queue.send(message).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toContain("UNAVAILABLE");
   });
 });
 
