@@ -432,22 +432,9 @@ function refuseBadParameters(p) {
 }
 
 module.exports = async ({ resolveVariable }) => {
-  const names = [
-    "prefectApiUrl",
-    "containerApiUrl",
-    "pools",
-    "ecsClusters",
-    "ecsExecutionRoles",
-    "ecsTaskRoles",
-    "ecsTaskFamilyPrefixes",
-    "ecsTaskLogGroups",
-    "prefectApiKeySecret",
-    "prefectAuthStringSecret",
-    "webhookKeysSecret",
-    "secretsKmsKeyArn",
-    "logLevel",
-    "crons",
-  ];
+  // The parameter names are listed once, beside their checks (./validate.ts).
+  const { require: tsRequire } = require("tsx/cjs/api");
+  const { PARAMETERS: names } = tsRequire("./validate.ts", __filename);
   const p = {};
   for (const name of names) p[name] = await resolveVariable(`param:${name}`);
   refuseBadParameters(p);
