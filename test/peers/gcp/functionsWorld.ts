@@ -154,14 +154,11 @@ export async function gcpWorld(prefix: string, env: Record<string, string> = {})
     },
   });
   const get = async () => rt;
-  const servers: Server[] = [];
+  const servers: Served[] = [];
   const serve = async (name: string, register: (name: string) => void): Promise<string> => {
-    const id = `${prefix}-${name}`;
-    register(id);
-    const server = getTestServer(id);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    servers.push(server);
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const served = await serveFunction(`${prefix}-${name}`, register);
+    servers.push(served);
+    return served.url;
   };
   const url = {
     dispatch: await serve("dispatch", (n) => ff.http(n, makeDispatchHandler(get))),
@@ -182,11 +179,27 @@ export async function gcpWorld(prefix: string, env: Record<string, string> = {})
     logs,
     url,
     async close() {
-      for (const s of servers) {
-        s.closeAllConnections();
-        await new Promise<void>((resolve) => s.close(() => resolve()));
-      }
+      for (const s of servers) await s.close();
       await fake.stop();
+    },
+  };
+}
+
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Registers a function under `id` and serves it with functions-framework's own server on loopback. */
+export async function serveFunction(id: string, register: (id: string) => void): Promise<Served> {
+  register(id);
+  const server: Server = getTestServer(id);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
