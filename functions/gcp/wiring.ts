@@ -26,7 +26,7 @@ import { type Config, loadConfig } from "../../core/runtime/config.ts";
 import type { Deps, Faults } from "../../core/runtime/deps.ts";
 import { assertPreflight } from "../../core/runtime/preflight.ts";
 import { ConfigError, describeError } from "../../core/shared/errors.ts";
-import { cloudRunApiFactory } from "./cloudRunApi.ts";
+import { lazyCloudRunApiFactory } from "./lazyCloudRun.ts";
 import { functionLogger, SECRET_ENV_NAMES, secretValues } from "./logger.ts";
 import { type DeadLetterPublisher, productionDeadLetter, productionQueue } from "./queueFactory.ts";
 
@@ -66,7 +66,7 @@ export function createRuntime(options: RuntimeOptions = {}): GcpRuntime {
   const api = withReadCache(prefectClientFromEnv(env, { logger, onRequest: options.onPrefectRequest }), {
     clock: systemClock,
   });
-  const cloudRunApiFor = options.cloudRunApiFor ?? cloudRunApiFactory({ env });
+  const cloudRunApiFor = options.cloudRunApiFor ?? lazyCloudRunApiFactory({ env });
   const apiKeySecret = secretRef(env.PUSHPOOL_PREFECT_API_KEY_SECRET, "PUSHPOOL_PREFECT_API_KEY_SECRET");
   const cloudRun = new CloudRunBackend({
     cloudRunApiFor,
