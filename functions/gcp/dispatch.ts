@@ -38,6 +38,11 @@ export function makeDispatchHandler(getRuntime: () => Promise<GcpRuntime> = runt
     } catch (error) {
       const reason = describeError(error);
       if (rt.maxAttempts === undefined || attempt < rt.maxAttempts) {
+        if (rt.maxAttempts === undefined)
+          logger.warn(
+            "PUSHPOOL_TASKS_MAX_ATTEMPTS is not set: the last attempt cannot be told, nothing is dead-lettered",
+            ids,
+          );
         reply(res, 503, { outcome: "retry", attempt, reason });
         return;
       }
