@@ -80,6 +80,32 @@ describe("GCP functions end to end (Prefect server, Cloud Run fake, functions-fr
     expect(runJobs).toHaveLength(1);
   });
 
+  it("a run due in 50 s waits in Cloud Tasks until its lead; delivered early anyway, it goes back once with the rest of the delay", async () => {
+    const due = new Date(Date.now() + 50_000);
+    const run = await w.admin.createFlowRun(w.deployment.id, { scheduled_at: due });
+    expect((await post(w.url.tick, "{}")).status).toBe(200);
+    const queued = w.tasks.pending.filter((t) => t.body.includes(run.id));
+    expect(queued).toHaveLength(1);
+    // Delivered at the scheduled time minus Cloud Run's 30 s lead, not at once and not through a loop.
+    const at = queued[0]?.dueAt ?? 0;
+    expect(at).toBeGreaterThan(due.getTime() - 31_000);
+    expect(at).toBeLessThan(due.getTime() - 20_000);
+    const answered = w.tasks.answers.length;
+    await w.tasks.deliver(60_000); // as if Cloud Tasks delivered it now, ~20 s early
+    const early = w.tasks.answers.slice(answered).find((a) => JSON.stringify(a.body).includes(run.id));
+    expect(early).toMatchObject({
+      status: 200,
+      body: { result: { outcome: "deferred", reason: "delivered early" } },
+    });
+    const again = w.tasks.pending.filter((t) => t.body.includes(run.id));
+    expect(again).toHaveLength(1);
+    // Back on the queue for when it is due (a queue that can delay: no hold, no loop).
+    expect(again[0]?.dueAt ?? 0).toBeGreaterThanOrEqual(at - 1_000);
+    expect((await w.admin.readFlowRun(run.id))?.state?.type).toBe("SCHEDULED");
+    w.tasks.pending.splice(w.tasks.pending.indexOf(again[0] as never), 1);
+    await w.admin.setState(run.id, { type: "CANCELLED", name: "Cancelled" });
+  });
+
   it("a signed webhook request creates a run, dispatched through the queue", async () => {
     const body = JSON.stringify({ deployment: w.deployment.id, parameters: {} });
     const ts = unixSeconds(new Date());
