@@ -143,6 +143,18 @@ describe("GCP functions end to end (Prefect server, Cloud Run fake, functions-fr
     expect(jobOf(dispatched?.infrastructure_pid ?? "")).toBeDefined();
   });
 
+  it("an execution still starting: the events function marks the run InfrastructurePending", async () => {
+    const { run, jobId } = await dispatchedRun();
+    const execution = w.fake.executions.get(executionOf(jobId)) as Record<string, unknown>;
+    // Google's shape before the task is scheduled: no start time, nothing running yet.
+    delete execution.startTime;
+    execution.runningCount = 0;
+    expect(await publishLogEntry(w.url.events, executionLogEntry(executionOf(jobId)))).toBe(204);
+    const after = await w.admin.readFlowRun(run.id);
+    expect(after?.state).toMatchObject({ type: "PENDING", name: "InfrastructurePending" });
+    expect(after?.infrastructure_pid).toBe(jobId);
+  });
+
   it("a container that exits 1 before the flow starts: the events function crashes the run with Prefect's message", async () => {
     const { run, jobId } = await dispatchedRun();
     w.fake.finish(jobId, 1);
