@@ -89,7 +89,9 @@ export class CloudTasksQueue implements Queue {
         httpRequest: {
           url: this.targetUrl,
           httpMethod: "POST",
-          headers: { "Content-Type": "application/json" },
+          // Not application/json: functions-framework answers a body that does not parse 400
+          // before the handler runs, and Cloud Tasks would retry it, then drop it — no dead letter.
+          headers: { "Content-Type": "application/octet-stream" },
           body: Buffer.from(stringifyJson(message), "utf8"),
           oidcToken: audience ? { serviceAccountEmail, audience } : { serviceAccountEmail },
         },

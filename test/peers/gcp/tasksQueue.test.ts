@@ -76,7 +76,7 @@ describe("CloudTasksQueue on the Cloud Tasks fake", () => {
     const task = tasks[0] ?? {};
     expect(task.httpRequest?.url).toBe(q.url);
     expect(task.httpRequest?.httpMethod).toBe("POST");
-    expect(task.httpRequest?.headers).toEqual({ "Content-Type": "application/json" });
+    expect(task.httpRequest?.headers).toEqual({ "Content-Type": "application/octet-stream" });
     expect(task.httpRequest?.oidcToken?.serviceAccountEmail).toBe(SERVICE_ACCOUNT);
     expect(JSON.parse(Buffer.from(task.httpRequest?.body as Uint8Array).toString("utf8"))).toEqual(message);
     const scheduled =
@@ -98,7 +98,7 @@ describe("CloudTasksQueue on the Cloud Tasks fake", () => {
     expect(delivery.queueName).toBe(q.path.split("/").pop());
     const created = world.fake.requests.filter((r) => r.method === "CreateTask").length;
     expect(created).toBeGreaterThan(0);
-    expect(req.headers["content-type"]).toBe("application/json");
+    expect(req.headers["content-type"]).toBe("application/octet-stream");
     const token = String(req.headers.authorization).replace(/^Bearer /, "");
     const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"));
     expect(claims).toMatchObject({ email: SERVICE_ACCOUNT, aud: q.url });

@@ -1,0 +1,169 @@
+/**
+ * @module
+ * Builds the core {@link Deps} once per function instance, from its environment (./env.ts): core
+ * config → Prefect client (with the read cache), the Cloud Run v2 backend, the Cloud Tasks
+ * dispatch queue and the dead-letter publisher (./queueFactory.ts, both made on first use). Secrets
+ * arrive as environment variables mounted from Secret Manager; they are never logged (./logger.ts)
+ * and never readable by `{{ $VAR }}` placeholders. Each handler awaits {@link runtime} on its first
+ * invocation (not at import), and a cold start is checked once (core/runtime/preflight.ts).
+ *
+ * `PUSHPOOL_PREFECT_API_KEY_SECRET` (`projects/<p>/secrets/<s>[/versions/<v>]` or `<s>[:<v>]`)
+ * is the Secret Manager secret flow containers read the API key from when a pool names none.
+ */
+import { CloudRunBackend } from "../../core/backends/cloud-run-v2/index.ts";
+import type { CloudRunApiFactory } from "../../core/backends/cloud-run-v2/port.ts";
+import type { SecretKeySelector } from "../../core/backends/cloud-run-v2/settings.ts";
+import type { Backend } from "../../core/ports/backend.ts";
+import { type Clock, systemClock } from "../../core/ports/clock.ts";
+import type { Logger } from "../../core/ports/logger.ts";
+import type { Queue } from "../../core/ports/queue.ts";
+import { prefectClientFromEnv } from "../../core/prefect/fromEnv.ts";
+import type { RequestInfo } from "../../core/prefect/http.ts";
+import { nodeFetch } from "../../core/prefect/nodeFetch.ts";
+import { withReadCache } from "../../core/prefect/readCache.ts";
+import { buildDeps } from "../../core/runtime/buildDeps.ts";
+import { type Config, loadConfig } from "../../core/runtime/config.ts";
+import type { Deps, Faults } from "../../core/runtime/deps.ts";
+import { assertPreflight } from "../../core/runtime/preflight.ts";
+import { ConfigError, describeError } from "../../core/shared/errors.ts";
+import { lazyCloudRunApiFactory } from "./lazyCloudRun.ts";
+import { functionLogger, SECRET_ENV_NAMES, secretValues } from "./logger.ts";
+import { type DeadLetterPublisher, productionDeadLetter, productionQueue } from "./queueFactory.ts";
+
+type Env = Record<string, string | undefined>;
+
+export interface GcpRuntime {
+  deps: Deps;
+  config: Config;
+  /** The function's environment (holds secrets: never log it). */
+  env: Env;
+  logger: Logger;
+  cloudRunApiFor: CloudRunApiFactory;
+  cloudRun: CloudRunBackend;
+  deadLetter: DeadLetterPublisher;
+  /** The Cloud Tasks queue's `max_attempts` (`PUSHPOOL_TASKS_MAX_ATTEMPTS`), when set. */
+  maxAttempts: number | undefined;
+}
+
+export interface RuntimeOptions {
+  env?: Env;
+  faults?: Faults;
+  clock?: Clock;
+  logger?: Logger;
+  cloudRunApiFor?: CloudRunApiFactory;
+  /** Replaces the Cloud Tasks queue. */
+  queue?: Queue;
+  /** Replaces the Pub/Sub dead-letter publisher. */
+  deadLetter?: DeadLetterPublisher;
+  /** Told of every Prefect API round trip (benchmarks count them). */
+  onPrefectRequest?: (info: RequestInfo) => void;
+}
+
+export function createRuntime(options: RuntimeOptions = {}): GcpRuntime {
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? functionLogger(secretValues(env));
+  const config = loadConfig(env);
+  const api = withReadCache(prefectClientFromEnv(env, { logger, onRequest: options.onPrefectRequest }), {
+    clock: systemClock,
+  });
+  const cloudRunApiFor = options.cloudRunApiFor ?? lazyCloudRunApiFactory({ env });
+  const apiKeySecret = secretRef(env.PUSHPOOL_PREFECT_API_KEY_SECRET, "PUSHPOOL_PREFECT_API_KEY_SECRET");
+  const cloudRun = new CloudRunBackend({
+    cloudRunApiFor,
+    logger,
+    defaults: apiKeySecret ? { prefectApiKeySecret: apiKeySecret } : undefined,
+  });
+  // The Vertex AI backend joins this list when it lands (engineer vertex): [cloudRun, vertex].
+  const backends: Backend[] = [cloudRun];
+  const deps = buildDeps({
+    config,
+    api,
+    backends,
+    queue: options.queue ?? productionQueue(env),
+    clock: options.clock,
+    logger,
+    processEnv: withoutSecrets(env),
+    faults: options.faults,
+  });
+  return {
+    deps,
+    config,
+    env,
+    logger,
+    cloudRunApiFor,
+    cloudRun,
+    deadLetter: options.deadLetter ?? productionDeadLetter(env),
+    maxAttempts: positiveInt(env.PUSHPOOL_TASKS_MAX_ATTEMPTS, "PUSHPOOL_TASKS_MAX_ATTEMPTS"),
+  };
+}
+
+let current: Promise<GcpRuntime> | undefined;
+
+/**
+ * The runtime of this function instance, built on first use from `process.env` and checked once.
+ * A failed build or check is not cached: the invocation fails (Cloud Tasks / Pub/Sub / Scheduler
+ * retry it) and the next one tries again.
+ */
+export function runtime(): Promise<GcpRuntime> {
+  if (!current) {
+    const building = Promise.resolve()
+      .then(() => createRuntime())
+      .then(checkedOnce);
+    current = building;
+    building.catch(() => {
+      if (current === building) current = undefined;
+    });
+  }
+  return current;
+}
+
+/** The start-up checks of a cold start: a failure is one error line with the fix, then thrown. */
+export async function checkedOnce(rt: GcpRuntime): Promise<GcpRuntime> {
+  try {
+    await assertPreflight({
+      ...rt.config.prefect,
+      pools: rt.config.pools,
+      servedTypes: [...rt.deps.backends.keys()],
+      fetch: nodeFetch,
+    });
+  } catch (error) {
+    rt.logger.error("start-up check failed; this invocation fails and is retried", {
+      error: describeError(error),
+    });
+    throw error;
+  }
+  return rt;
+}
+
+/** Tests: forget the cached runtime (the next invocation rebuilds it from `process.env`). */
+export function resetRuntime(): void {
+  current = undefined;
+}
+
+/** A Secret Manager reference as Cloud Run's SecretKeySelector; blank → none. */
+export function secretRef(value: string | undefined, name: string): SecretKeySelector | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  const full = /^(projects\/[^/]+\/secrets\/[^/]+)(?:\/versions\/([^/]+))?$/.exec(v);
+  if (full?.[1]) return { secret: full[1], version: full[2] ?? "latest" };
+  const short = /^([A-Za-z0-9_-]+)(?::([A-Za-z0-9_-]+))?$/.exec(v);
+  if (short?.[1]) return { secret: short[1], version: short[2] ?? "latest" };
+  throw new ConfigError(
+    `${name} must be a Secret Manager secret: projects/<p>/secrets/<s>[/versions/<v>] or <s>[:<v>]`,
+  );
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  const v = value?.trim();
+  if (!v) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+/** `{{ $VAR }}` placeholders must not read pushpool's own secrets. */
+function withoutSecrets(env: Env): Env {
+  const copy = { ...env };
+  for (const name of SECRET_ENV_NAMES) delete copy[name];
+  return copy;
+}
