@@ -78,7 +78,9 @@ describe("npm run package:gcp", () => {
     expect(Object.keys(manifest.dependencies).sort()).toEqual([
       "@google-cloud/aiplatform",
       "@google-cloud/functions-framework",
+      "@google-cloud/pubsub",
       "@google-cloud/run",
+      "@google-cloud/tasks",
     ]);
     // The framework and Vertex's client are not in the bundle.
     const code = await readFile(join(OUT_DIR, BUNDLE), "utf8");

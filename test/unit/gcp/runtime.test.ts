@@ -94,7 +94,7 @@ describe("createRuntime", () => {
   });
 });
 
-describe("the production queue until the adapters are wired", () => {
+describe("the production queue and dead letter", () => {
   const message = {
     v: 1 as const,
     kind: "dispatch" as const,
@@ -102,16 +102,20 @@ describe("the production queue until the adapters are wired", () => {
     pool: "p",
     source: "t",
   };
-  it("names a missing setting first, then says the adapter is not wired", async () => {
+  it("name the missing or malformed setting on first use, before any Google client is made", async () => {
+    expect(productionQueue({}).maxDelaySeconds).toBe(30 * 24 * 3600);
     await expect(productionQueue({}).send(message)).rejects.toThrow(/PUSHPOOL_TASKS_QUEUE is not set/);
     const queue = productionQueue({
       PUSHPOOL_TASKS_QUEUE: "projects/p/locations/l/queues/q",
       PUSHPOOL_DISPATCH_URL: "https://x",
     });
-    await expect(queue.send(message)).rejects.toThrow(/Cloud Tasks dispatch queue adapter is not wired/);
+    await expect(queue.send(message)).rejects.toThrow(/PUSHPOOL_TASKS_SERVICE_ACCOUNT is not set/);
     await expect(productionDeadLetter({}).publish("b", {})).rejects.toThrow(
       /PUSHPOOL_DEAD_LETTER_TOPIC is not set/,
     );
+    await expect(
+      productionDeadLetter({ PUSHPOOL_DEAD_LETTER_TOPIC: "dead-letters" }).publish("b", {}),
+    ).rejects.toThrow(/must be 'projects\/<project>\/topics\/<topic>'/);
   });
 });
 
