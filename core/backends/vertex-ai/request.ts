@@ -20,6 +20,8 @@ export interface VertexRequest {
   region: string;
   /** The display name's stem: the configuration's `name` (Python's `f"{name}-…"`: `None` when null). */
   displayNameStem: string;
+  /** Prefect's prepared `job_spec` (snake_case), as its worker holds it before building the CustomJob. */
+  preparedJobSpec: PlainObject;
   /** The CreateCustomJob body: `jobSpec` and `labels` (display name and token label added per claim). */
   job: { jobSpec: PlainObject; labels: Record<string, string> };
   /** False when the service account is the credentials' own and must be asked for (ADC, a key file). */
@@ -41,6 +43,7 @@ export function prepareVertexRequest(config: JobConfiguration, ctx: BackendConte
     credentials: settings.credentials,
     region: settings.region,
     displayNameStem: config.name ?? "None",
+    preparedJobSpec: jobSpec,
     job: { jobSpec: buildCustomJobSpec(jobSpec), labels: vertexLabels(config.labels) },
     serviceAccountKnown: !needsServiceAccount,
   };
