@@ -15,7 +15,8 @@
  *
  * JobService's generated config retries none of these methods, so CreateCustomJob goes out once
  * per call; core's start-once protocol decides what follows a failure. A CustomJob field the protos
- * do not know is refused here with Google's INVALID_ARGUMENT (the serializer would drop it).
+ * do not know, or an enum name they do not have (an accelerator type typo), is refused here with
+ * Google's INVALID_ARGUMENT (the serializer would drop the one and send the other as UNSPECIFIED).
  * Tests inject `apiEndpoint`/`port`/`protocol`/`authClient` (./cloudRunApi.ts's GcpBaseConfig).
  */
 import { readFile } from "node:fs/promises";
@@ -30,7 +31,7 @@ import type {
   VertexCustomJob,
 } from "../../core/backends/vertex-ai/port.ts";
 import type { GcpBaseConfig } from "./cloudRunApi.ts";
-import { toRest, toSdk, unknownVertexFields } from "./vertexProtoJson.ts";
+import { badEnumValues, toRest, toSdk, unknownVertexFields } from "./vertexProtoJson.ts";
 
 const CUSTOM_JOB = "CustomJob";
 
@@ -119,6 +120,18 @@ export function vertexApi(
         throw Object.assign(
           new Error(
             `Invalid JSON payload received. ${unknown.map((p) => `Unknown name "${p.split(".").pop()}" at 'custom_job${p.includes(".") ? `.${p.slice(0, p.lastIndexOf("."))}` : ""}': Cannot find field.`).join(" ")}`,
+          ),
+          { code: GRPC.INVALID_ARGUMENT },
+        );
+      const badEnums = badEnumValues(CUSTOM_JOB, job);
+      if (badEnums.length > 0)
+        throw Object.assign(
+          new Error(
+            badEnums
+              .map(
+                (p) => `Invalid value at 'custom_job.${p.split(" ")[0]}' ${p.split(" ").slice(1).join(" ")}`,
+              )
+              .join("; "),
           ),
           { code: GRPC.INVALID_ARGUMENT },
         );

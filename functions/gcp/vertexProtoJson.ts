@@ -27,6 +27,38 @@ export function unknownVertexFields(typeName: string, json: unknown): string[] {
   return unknownFields(vertexType(typeName), json);
 }
 
+/**
+ * Paths (with the value) of enum fields whose JSON value names no value of the enum. The SDK's
+ * serializer would send such a value as 0 (UNSPECIFIED); Google refuses the name with 400.
+ */
+export function badEnumValues(typeName: string, json: unknown): string[] {
+  const out: string[] = [];
+  const walk = (type: Type, value: unknown, at: string) => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return;
+    for (const [key, item] of Object.entries(value)) {
+      const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+      const field = type.fields[key] ?? type.fields[camel];
+      if (!field) continue;
+      field.resolve();
+      const sub = field.resolvedType;
+      const items = field.repeated && Array.isArray(item) ? item : [item];
+      const path = at ? `${at}.${key}` : key;
+      if (sub instanceof gax.protobuf.Enum) {
+        for (const v of items)
+          if (!(typeof v === "number" || (typeof v === "string" && Object.hasOwn(sub.values, v))))
+            out.push(`${path} (${JSON.stringify(v)})`);
+      } else if (
+        sub instanceof gax.protobuf.Type &&
+        !field.map &&
+        !/^\.?google\.protobuf\./.test(sub.fullName)
+      )
+        for (const v of items) walk(sub, v, path);
+    }
+  };
+  walk(vertexType(typeName), json, "");
+  return out;
+}
+
 /** proto3 JSON → the plain object an SDK call takes. Throws on a value the proto cannot hold. */
 export function toSdk(typeName: string, json: unknown): Record<string, unknown> {
   const type = vertexType(typeName);

@@ -83,7 +83,7 @@ export class VertexBackend implements Backend<VertexRequest, VertexLaunch> {
     return prepareVertexRequest(config, ctx);
   }
 
-  async resolve(request: VertexRequest): Promise<VertexLaunch> {
+  async resolve(request: VertexRequest, _ctx?: BackendContext): Promise<VertexLaunch> {
     const api = this.options.vertexApiFor(request.credentials, request.region);
     const project = await api.project();
     let serviceAccount = request.job.jobSpec.serviceAccount;
@@ -96,7 +96,7 @@ export class VertexBackend implements Backend<VertexRequest, VertexLaunch> {
     return { api, parent: `projects/${project}/locations/${request.region}`, request, serviceAccount };
   }
 
-  async find(launch: VertexLaunch, token: string): Promise<Started | null> {
+  async find(launch: VertexLaunch, token: string, _ctx?: BackendContext): Promise<Started | null> {
     let jobs: VertexCustomJob[];
     try {
       jobs = await launch.api.listCustomJobs(launch.parent, `labels.${TOKEN_LABEL}="${token}"`);
@@ -134,7 +134,7 @@ export class VertexBackend implements Backend<VertexRequest, VertexLaunch> {
     return this.options.vertexApiFor(locate(config), region);
   }
 
-  async inspect(pid: string, config: JobConfiguration): Promise<InfraStatus> {
+  async inspect(pid: string, config: JobConfiguration, _ctx?: BackendContext): Promise<InfraStatus> {
     const m = PID.exec(pid);
     if (!m) return { state: "gone", reason: `'${pid}' is not a Vertex AI custom job name.` };
     try {
@@ -145,7 +145,12 @@ export class VertexBackend implements Backend<VertexRequest, VertexLaunch> {
     }
   }
 
-  async kill(pid: string, config: JobConfiguration, _graceSeconds: number): Promise<void> {
+  async kill(
+    pid: string,
+    config: JobConfiguration,
+    _graceSeconds: number,
+    _ctx?: BackendContext,
+  ): Promise<void> {
     const m = PID.exec(pid);
     if (!m) throw new InfrastructureNotFoundError(`'${pid}' is not a Vertex AI custom job name.`);
     const api = this.apiFor(m[2] as string, config);
