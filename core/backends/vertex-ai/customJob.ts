@@ -152,7 +152,7 @@ export function buildCustomJobSpec(prepared: PlainObject): PlainObject {
   }
   if (Object.hasOwn(spec, "maximum_run_time_hours")) {
     const hours = spec.maximum_run_time_hours;
-    if (typeof hours !== "number" && typeof hours !== "boolean")
+    if ((typeof hours !== "number" || !Number.isFinite(hours)) && typeof hours !== "boolean")
       throw invalid("job_spec.maximum_run_time_hours", "Input should be a valid number");
     scheduling.timeout = duration(Number(hours) * 3600);
   }
