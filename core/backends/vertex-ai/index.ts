@@ -160,9 +160,12 @@ export class VertexBackend implements Backend<VertexRequest, VertexLaunch> {
     } catch (error) {
       if (isNotFound(error))
         throw new InfrastructureNotFoundError(`Vertex AI job '${pid}' not found`, { cause: error });
-      // Vertex refuses to cancel a job that has ended: a finished run stays finished.
-      if (isFailedPrecondition(error)) {
-        const job = await api.getCustomJob(pid).catch(() => null);
+      // Vertex refuses to cancel a job that has ended (FAILED_PRECONDITION): a finished run stays
+      // finished. Any other refusal is looked at the same way before it is reported.
+      if (isFailedPrecondition(error) || !mayHaveStarted(error)) {
+        const job = await api.getCustomJob(pid).catch(() => undefined);
+        if (job === null)
+          throw new InfrastructureNotFoundError(`Vertex AI job '${pid}' not found`, { cause: error });
         if (job && isTerminal(job)) return;
       }
       throw classifyGoogleError(error, `Failed to cancel Vertex AI job ${pid}`);
