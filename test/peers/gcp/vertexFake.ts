@@ -179,20 +179,23 @@ export class VertexFake {
     const match = (re: string) => new RegExp(`^/v1/(${re})$`).exec(path)?.slice(1) ?? null;
     const collection = match(`${loc})/(customJobs`);
     if (collection && method === "POST") return this.create(collection[0] as string, body);
-    if (collection && method === "GET") return this.list(collection[0] as string, query);
+    if (collection && method === "GET") return this.list(collection[0] as string, query.get("filter") ?? "");
     const one = match(`${loc}/customJobs/[^/:]+)((?::cancel)?`);
-    if (one) {
-      const name = one[0] as string;
-      const entry = this.entries.get(name);
-      if (!entry) throw new HttpError(404, "NOT_FOUND", `The CustomJob does not exist.`);
-      if (method === "GET" && !one[1]) return this.render(entry);
-      if (method === "POST" && one[1]) return this.cancel(name, entry);
-      throw new HttpError(405, "INVALID_ARGUMENT", `${method} not allowed`);
-    }
+    if (one && method === "GET" && !one[1]) return this.get(one[0] as string);
+    if (one && method === "POST" && one[1]) return this.cancel(one[0] as string);
+    if (one) throw new HttpError(405, "INVALID_ARGUMENT", `${method} not allowed`);
     throw new HttpError(404, "NOT_FOUND", `The requested URL ${path} was not found on this server.`);
   }
 
-  private create(parent: string, body: Json | null): Json | "cut" | HttpError {
+  /** GetCustomJob. */
+  get(name: string): Json {
+    const entry = this.entries.get(name);
+    if (!entry) throw new HttpError(404, "NOT_FOUND", "The CustomJob does not exist.");
+    return this.render(entry);
+  }
+
+  /** CreateCustomJob (the body as proto3 JSON); "cut"/an error when `failNextCreate` says so. */
+  create(parent: string, body: Json | null): Json | "cut" | HttpError {
     const unknown = unknownVertexFields("CustomJob", body ?? {});
     if (unknown.length > 0)
       throw new HttpError(
@@ -233,8 +236,8 @@ export class VertexFake {
     return this.read(name) as Json;
   }
 
-  private list(parent: string, query: URLSearchParams): Json {
-    const filter = query.get("filter") ?? "";
+  /** ListCustomJobs with the `labels.<key>="<value>"` filter (or none). */
+  list(parent: string, filter: string): Json {
     let keep = (_job: Json) => true;
     if (filter) {
       const m = /^labels\.([a-z0-9_-]+)\s*=\s*(?:"([^"]*)"|([^\s"]+))$/.exec(filter.trim());
@@ -251,7 +254,10 @@ export class VertexFake {
     return customJobs.length > 0 ? { customJobs } : {};
   }
 
-  private cancel(name: string, entry: Entry): Json {
+  /** CancelCustomJob. */
+  cancel(name: string): Json {
+    const entry = this.entries.get(name);
+    if (!entry) throw new HttpError(404, "NOT_FOUND", "The CustomJob does not exist.");
     const { state } = this.stateOf(entry);
     if (TERMINAL.has(state))
       throw new HttpError(400, "FAILED_PRECONDITION", `Cannot cancel CustomJob ${name} in state ${state}.`);
