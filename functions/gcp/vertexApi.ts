@@ -103,6 +103,7 @@ export function vertexApi(
     (await (await jobs()).getProjectId().catch(() => null)) ||
     null;
   let project: Promise<string> | null = null;
+  let email: string | null = null;
 
   return {
     project() {
@@ -113,14 +114,17 @@ export function vertexApi(
       return project;
     },
     async serviceAccountEmail() {
+      if (email) return email;
       const key = auth.kind === "key" ? auth.key : auth.kind === "keyFile" ? await keyFromFile() : null;
-      if (key) return typeof key.client_email === "string" && key.client_email ? key.client_email : null;
-      const c = await jobs();
-      const found = await c.auth
-        .getCredentials()
-        .then((creds) => creds.client_email ?? null)
-        .catch(() => null);
-      return found || null;
+      let found: string | null | undefined;
+      if (key) found = typeof key.client_email === "string" ? key.client_email : null;
+      else
+        found = await (await jobs()).auth
+          .getCredentials()
+          .then((creds) => creds.client_email)
+          .catch(() => null);
+      email = found || null; // kept once known: ADC asks the metadata server
+      return email;
     },
     async createCustomJob(parent, job) {
       const unknown = unknownVertexFields(CUSTOM_JOB, job);
