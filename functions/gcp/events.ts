@@ -30,7 +30,8 @@ export function makeEventsHandler(getRuntime: () => Promise<GcpRuntime> = runtim
     await consumeRecord("infrastructure event", ids, logger, async () => {
       const entry = payloadOf(event);
       const name = executionNameIn(entry);
-      // Vertex AI custom job state changes join here (engineer vertex): their interpreter, then their backend.
+      // Vertex AI custom jobs publish no state-change event this function receives: their states
+      // reach Prefect through the tick's reconcile (core/runs/reconcile.ts), as every state can.
       if (!name) {
         logger.debug("infrastructure event ignored: it names no Cloud Run execution", ids);
         return;

@@ -1,7 +1,8 @@
 /**
  * @module
  * Builds the core {@link Deps} once per function instance, from its environment (./env.ts): core
- * config → Prefect client (with the read cache), the Cloud Run v2 backend, the Cloud Tasks
+ * config → Prefect client (with the read cache), the Cloud Run v2 and Vertex AI backends (their
+ * Google clients loaded on first use), the Cloud Tasks
  * dispatch queue and the dead-letter publisher (./queueFactory.ts, both made on first use). Secrets
  * arrive as environment variables mounted from Secret Manager; they are never logged (./logger.ts)
  * and never readable by `{{ $VAR }}` placeholders. Each handler awaits {@link runtime} on its first
@@ -13,6 +14,8 @@
 import { CloudRunBackend } from "../../core/backends/cloud-run-v2/index.ts";
 import type { CloudRunApiFactory } from "../../core/backends/cloud-run-v2/port.ts";
 import type { SecretKeySelector } from "../../core/backends/cloud-run-v2/settings.ts";
+import { VertexBackend } from "../../core/backends/vertex-ai/index.ts";
+import type { VertexApiFactory } from "../../core/backends/vertex-ai/port.ts";
 import type { Backend } from "../../core/ports/backend.ts";
 import { type Clock, systemClock } from "../../core/ports/clock.ts";
 import type { Logger } from "../../core/ports/logger.ts";
@@ -27,6 +30,7 @@ import type { Deps, Faults } from "../../core/runtime/deps.ts";
 import { assertPreflight } from "../../core/runtime/preflight.ts";
 import { ConfigError, describeError } from "../../core/shared/errors.ts";
 import { lazyCloudRunApiFactory } from "./lazyCloudRun.ts";
+import { lazyVertexApiFactory } from "./lazyVertex.ts";
 import { functionLogger, SECRET_ENV_NAMES, secretValues } from "./logger.ts";
 import { type DeadLetterPublisher, productionDeadLetter, productionQueue } from "./queueFactory.ts";
 
@@ -40,6 +44,7 @@ export interface GcpRuntime {
   logger: Logger;
   cloudRunApiFor: CloudRunApiFactory;
   cloudRun: CloudRunBackend;
+  vertex: VertexBackend;
   deadLetter: DeadLetterPublisher;
   /** The Cloud Tasks queue's `max_attempts` (`PUSHPOOL_TASKS_MAX_ATTEMPTS`), when set. */
   maxAttempts: number | undefined;
@@ -51,6 +56,7 @@ export interface RuntimeOptions {
   clock?: Clock;
   logger?: Logger;
   cloudRunApiFor?: CloudRunApiFactory;
+  vertexApiFor?: VertexApiFactory;
   /** Replaces the Cloud Tasks queue. */
   queue?: Queue;
   /** Replaces the Pub/Sub dead-letter publisher. */
@@ -73,8 +79,11 @@ export function createRuntime(options: RuntimeOptions = {}): GcpRuntime {
     logger,
     defaults: apiKeySecret ? { prefectApiKeySecret: apiKeySecret } : undefined,
   });
-  // The Vertex AI backend joins this list when it lands (engineer vertex): [cloudRun, vertex].
-  const backends: Backend[] = [cloudRun];
+  const vertex = new VertexBackend({
+    vertexApiFor: options.vertexApiFor ?? lazyVertexApiFactory({ env }),
+    logger,
+  });
+  const backends: Backend[] = [cloudRun, vertex];
   const deps = buildDeps({
     config,
     api,
@@ -92,6 +101,7 @@ export function createRuntime(options: RuntimeOptions = {}): GcpRuntime {
     logger,
     cloudRunApiFor,
     cloudRun,
+    vertex,
     deadLetter: options.deadLetter ?? productionDeadLetter(env),
     maxAttempts: positiveInt(env.PUSHPOOL_TASKS_MAX_ATTEMPTS, "PUSHPOOL_TASKS_MAX_ATTEMPTS"),
   };

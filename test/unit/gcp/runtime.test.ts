@@ -77,9 +77,9 @@ describe("secretRef (PUSHPOOL_PREFECT_API_KEY_SECRET)", () => {
 
 describe("createRuntime", () => {
   const env = { PREFECT_API_URL: "http://127.0.0.1:4200/api", PUSHPOOL_POOLS: "gcp" };
-  it("serves cloud-run-v2 and reads the queue's max attempts", () => {
+  it("serves cloud-run-v2 and vertex-ai, and reads the queue's max attempts", () => {
     const rt = createRuntime({ env: { ...env, PUSHPOOL_TASKS_MAX_ATTEMPTS: "7" } });
-    expect([...rt.deps.backends.keys()]).toEqual(["cloud-run-v2"]);
+    expect([...rt.deps.backends.keys()]).toEqual(["cloud-run-v2", "vertex-ai"]);
     expect(rt.maxAttempts).toBe(7);
     expect(createRuntime({ env }).maxAttempts).toBeUndefined();
   });
