@@ -55,13 +55,18 @@ export interface RuntimeOptions {
   /** The storage account's queue service (tests: azurite by connection string). */
   queueService?: QueueServiceClient;
   logLevel?: LogLevel;
+  /** Where log lines go (tests capture them); default the console. */
+  logWrite?: (level: LogLevel, line: string) => void;
   /** Told of every Prefect API round trip (benchmarks count them). */
   onPrefectRequest?: (info: RequestInfo) => void;
 }
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<AzureRuntime> {
   const env = options.env ?? process.env;
-  const logger = azureLogger(secretSettingValues(env), { level: options.logLevel });
+  const logger = azureLogger(secretSettingValues(env), {
+    level: options.logLevel,
+    write: options.logWrite,
+  });
   const config = loadConfig(env);
   const api = withReadCache(prefectClientFromEnv(env, { logger, onRequest: options.onPrefectRequest }), {
     clock: systemClock,
