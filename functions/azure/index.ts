@@ -15,7 +15,6 @@
  */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { describeError } from "../../core/shared/errors.ts";
-import { cronFunctionName, parseCrons } from "./crons.ts";
 import { POISON_SCHEDULE, TICK_SCHEDULE } from "./hostSettings.ts";
 
 /** The queue trigger's connection: the `AzureWebJobsStorage__*` identity-based settings. */
@@ -54,18 +53,22 @@ app.timer("poison", {
   handler: lazy(async () => (await import("./poison.ts")).handler),
 });
 
-try {
-  for (const entry of parseCrons(process.env)) {
-    app.timer(cronFunctionName(entry), {
-      schedule: entry.schedule.expression,
-      handler: lazy(async () => {
-        const { makeCronHandler } = await import("./cron.ts");
-        return makeCronHandler(entry) as Handler<[Timer, InvocationContext], unknown>;
-      }),
-    });
+// Crons (and zod, which checks them) load only when some are configured.
+if (process.env.PUSHPOOL_CRONS?.trim()) {
+  const { cronFunctionName, parseCrons } = await import("./crons.ts");
+  try {
+    for (const entry of parseCrons(process.env)) {
+      app.timer(cronFunctionName(entry), {
+        schedule: entry.schedule.expression,
+        handler: lazy(async () => {
+          const { makeCronHandler } = await import("./cron.ts");
+          return makeCronHandler(entry) as Handler<[Timer, InvocationContext], unknown>;
+        }),
+      });
+    }
+  } catch (error) {
+    console.error(
+      JSON.stringify({ level: "error", message: "no cron registered", error: describeError(error) }),
+    );
   }
-} catch (error) {
-  console.error(
-    JSON.stringify({ level: "error", message: "no cron registered", error: describeError(error) }),
-  );
 }

@@ -25,9 +25,10 @@ import type { Deps, Faults } from "../../core/runtime/deps.ts";
 import { assertPreflight } from "../../core/runtime/preflight.ts";
 import { SECRET_SETTINGS, secretSettingValues } from "../../core/runtime/secretEnv.ts";
 import { ConfigError, describeError } from "../../core/shared/errors.ts";
-import { type AzureBaseConfig, aciApiFactory } from "./aciApi.ts";
+import type { AzureBaseConfig } from "./aciApi.ts";
 import { withDefaultSubscription } from "./defaultSubscription.ts";
 import { poisonQueueName } from "./hostSettings.ts";
+import { lazyAciApiFactory } from "./lazyAciApi.ts";
 import { azureLogger, type LogLevel } from "./logger.ts";
 import { MAX_STORAGE_QUEUE_DELAY_SECONDS, StorageQueue } from "./queue.ts";
 
@@ -71,7 +72,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Azure
   const api = withReadCache(prefectClientFromEnv(env, { logger, onRequest: options.onPrefectRequest }), {
     clock: systemClock,
   });
-  const aciApiFor = options.azure ? aciApiFactory(options.azure) : aciApiFactory();
+  const aciApiFor = lazyAciApiFactory(options.azure);
   const aci = withDefaultSubscription(
     new AciBackend({ aciApiFor, logger }),
     blank(env.PUSHPOOL_AZURE_SUBSCRIPTION_ID),
