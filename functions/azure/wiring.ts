@@ -82,8 +82,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Azure
     if (!service) service = queueServiceFromEnv(env);
     return service;
   };
-  const queueClient = () => serviceOf().getQueueClient(queueName(env));
-  const poisonClient = () => serviceOf().getQueueClient(poisonQueueName(queueName(env)));
+  const queueClient = () => {
+    const name = queueName(env);
+    return serviceOf().getQueueClient(name);
+  };
+  const poisonClient = () => {
+    const name = poisonQueueName(queueName(env));
+    return serviceOf().getQueueClient(name);
+  };
   const deps = buildDeps({
     config,
     api,
