@@ -3,7 +3,7 @@
  * ./functions.test.ts for the set-up): a container that exits 1 (Crashed with Prefect's message,
  * its last log lines in the run's logs), a container group that never starts (bad image: Crashed
  * with ARM's reason), a cancel (the group deleted, the run Cancelled), and a dispatch for a run
- * whose deployment was deleted.
+ * whose deployment was deleted; and a run due later, enqueued hidden by the tick.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FlowRun } from "../../../core/prefect/types.ts";
@@ -106,5 +106,16 @@ describe("Azure Functions end to end: after dispatch", () => {
     expect(await w.admin.readFlowRun(run.id)).toBeNull();
     const skipped = w.logs.filter((l) => l.includes("dispatch skipped") && l.includes(run.id));
     expect(skipped.join("\n")).toContain("flow run not found");
+  });
+
+  it("a run due in 100 s: the tick enqueues it hidden until scheduled − lead (the message exists, none is visible)", async () => {
+    const run = await w.admin.createFlowRun(w.deployment.id, {
+      scheduled_at: new Date(Date.now() + 100_000),
+    });
+    const ticked = await tick();
+    expect(ticked.ticked).toEqual([expect.objectContaining({ enqueued: 1 })]);
+    expect((await w.queue.peekMessages()).peekedMessageItems).toEqual([]);
+    expect((await w.queue.getProperties()).approximateMessagesCount).toBe(1);
+    expect((await w.admin.readFlowRun(run.id))?.state?.type).toBe("SCHEDULED");
   });
 });
