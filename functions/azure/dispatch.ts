@@ -15,8 +15,9 @@ import { MAX_DEQUEUE_COUNT } from "./hostSettings.ts";
 import { type AzureRuntime, runtime } from "./wiring.ts";
 
 /**
- * The message's text: the host hands a queue trigger the decoded body, already parsed when it is
- * JSON (an object), else a string; bytes are read as UTF-8.
+ * The message's text. The trigger asks for bytes (`dataType: "binary"`, ./index.ts), read as UTF-8;
+ * a string is taken as is, and an object (what @azure/functions makes of a JSON string) is
+ * serialised back.
  */
 export function queueBody(entry: unknown): string {
   if (typeof entry === "string") return entry;

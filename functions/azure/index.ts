@@ -33,6 +33,9 @@ function lazy<A extends unknown[], R>(load: () => Promise<Handler<A, R>>): Handl
 app.storageQueue("dispatch", {
   queueName: "%PUSHPOOL_QUEUE_NAME%",
   connection: CONNECTION,
+  // Bytes, not a string: @azure/functions would JSON.parse a string, and a trigger's float
+  // parameters (1.0) must reach Prefect as the sender wrote them (core parses them itself).
+  ...({ dataType: "binary" } as object),
   handler: lazy(async () => (await import("./dispatch.ts")).handler),
 });
 
