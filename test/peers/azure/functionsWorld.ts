@@ -108,7 +108,8 @@ export async function azureWorld(prefix: string): Promise<AzureWorld> {
         const polled = await pollOnce(
           queue,
           (d) =>
-            dispatch(d.text, {
+            // As the host hands it with `dataType: "binary"` (functions/azure/index.ts).
+            dispatch(Buffer.from(d.text, "utf8"), {
               invocationId: d.messageId,
               triggerMetadata: { dequeueCount: d.dequeueCount, id: d.messageId },
             } as never),
