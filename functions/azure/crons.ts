@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { DeploymentRef, formatIssues } from "../../core/runtime/messages.ts";
 import { ConfigError } from "../../core/shared/errors.ts";
+import { parseJson } from "../../core/template/pyFloat.ts";
 import { type Ncrontab, NcrontabError, parseNcrontab } from "./ncrontab.ts";
 
 const Schedule = z.string().transform((text, ctx) => {
@@ -57,7 +58,8 @@ export function parseCrons(env: Record<string, string | undefined>): CronEntry[]
   if (!text) return [];
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // Floats stay floats (1.0 reaches Prefect as 1.0), as in every message core parses.
+    raw = parseJson(text);
   } catch (error) {
     throw new ConfigError(`PUSHPOOL_CRONS is not JSON: ${(error as Error).message}`);
   }

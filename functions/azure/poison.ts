@@ -41,7 +41,7 @@ export function describePoison(text: string): Pick<PoisonEntry, "what" | "reason
           };
     return {
       what,
-      reason: `its handling failed on each of ${MAX_DEQUEUE_COUNT} deliveries with a retryable error (the dispatch function's warnings for it give each one)`,
+      reason: `its handling failed on each of ${MAX_DEQUEUE_COUNT} deliveries with an error that was not permanent (the dispatch function's 'will be redelivered' warnings give each one)`,
     };
   } catch (error) {
     return { what: { kind: "unreadable" }, reason: describeError(error) };

@@ -4,6 +4,7 @@ import { cronTrigger } from "../../../functions/azure/cron.ts";
 import { parseCrons } from "../../../functions/azure/crons.ts";
 import { queueBody } from "../../../functions/azure/dispatch.ts";
 import { describePoison } from "../../../functions/azure/poison.ts";
+import { decodeBody, encodeBody } from "../../../functions/azure/queue.ts";
 
 const crons = (value: unknown) => parseCrons({ PUSHPOOL_CRONS: JSON.stringify(value) });
 const entry = { name: "nightly", schedule: "0 0 3 * * *", deployment: "etl/nightly" };
@@ -15,6 +16,16 @@ describe("PUSHPOOL_CRONS", () => {
     const [parsed] = crons([{ ...entry, parameters: { day: 1 } }]);
     expect(parsed?.schedule.expression).toBe("0 0 3 * * *");
     expect(parsed?.parameters).toEqual({ day: 1 });
+  });
+
+  it("a float parameter stays a float all the way into the trigger message", () => {
+    const [parsed] = parseCrons({
+      PUSHPOOL_CRONS:
+        '[{"name":"f","schedule":"0 0 3 * * *","deployment":"etl/nightly","parameters":{"ratio":1.0,"n":2}}]',
+    });
+    if (!parsed) throw new Error("no entry");
+    const body = encodeBody(cronTrigger(parsed, new Date("2026-12-07T04:00:00Z")));
+    expect(decodeBody(body)).toContain('"parameters":{"ratio":1.0,"n":2}');
   });
 
   it("each kind of bad input is a ConfigError naming the entry, the field and the problem", () => {
