@@ -11,8 +11,9 @@ import type { JobConfiguration } from "../../../core/job/types.ts";
 import type { Backend } from "../../../core/ports/backend.ts";
 import { ConfigError } from "../../../core/shared/errors.ts";
 import { withDefaultSubscription } from "../../../functions/azure/defaultSubscription.ts";
+import { makeDispatchHandler } from "../../../functions/azure/dispatch.ts";
 import { AZURE_COMMON_ENV, AZURE_FUNCTION_ENV } from "../../../functions/azure/env.ts";
-import { webhookRequest } from "../../../functions/azure/webhook.ts";
+import { makeWebhookHandler, webhookRequest } from "../../../functions/azure/webhook.ts";
 import { createRuntime } from "../../../functions/azure/wiring.ts";
 
 const SECRET = "pnu_wiringTestSecret9f8e7d6c";
@@ -110,5 +111,28 @@ describe("Azure wiring", () => {
     }
     expect(read.size).toBeGreaterThan(3);
     expect([...read].filter((name) => !listed.has(name))).toEqual([]);
+  });
+
+  it("no webhook key → 503 with the reason logged; a queue entry that is not text is dropped, not retried", async () => {
+    const lines: string[] = [];
+    const rt = await createRuntime({ env: base, logWrite: (_level, line) => lines.push(line) });
+    const response = await makeWebhookHandler(async () => rt)(
+      new HttpRequest({
+        method: "POST",
+        url: "https://app.azurewebsites.net/api/trigger",
+        body: { string: "{}" },
+      }),
+    );
+    expect(response.status).toBe(503);
+    expect(JSON.parse(String(response.body))).toEqual({
+      error: "not_configured",
+      message: "the webhook has no key configured",
+    });
+    expect(lines.join("\n")).toContain("webhook is not configured");
+    const dispatch = makeDispatchHandler(async () => rt);
+    await expect(
+      dispatch(42, { invocationId: "i", triggerMetadata: { dequeueCount: 1, id: "m" } } as never),
+    ).resolves.toBeUndefined();
+    expect(lines.join("\n")).toContain("queue message is not text or JSON (got number)");
   });
 });
