@@ -27,7 +27,7 @@ export function connectionStringFor(endpoint: string): string {
 }
 
 export async function startAzuriteQueues(timeoutMs = 60_000): Promise<AzuriteQueues> {
-  const bin = join(process.cwd(), "node_modules", ".bin", "azurite-queue");
+  const bin = join(import.meta.dirname, "..", "..", "..", "node_modules", ".bin", "azurite-queue");
   if (!existsSync(bin))
     throw new Error(`azurite-queue is missing at ${bin}: the azurite dev dependency is not installed.`);
   const port = await freePort();
