@@ -1,6 +1,6 @@
 /**
  * The real peers for the whole test run (vitest globalSetup), started once and in parallel: one
- * Prefect server and one moto server. Tests read their addresses with `inject("prefectApiUrl")` and
+ * Prefect server, one moto server and one azurite queue service (`inject("azuriteQueues")`). Tests read their addresses with `inject("prefectApiUrl")` and
  * `inject("motoEndpoint")`. A peer that cannot start fails the run with the reason.
  *
  * PUSHPOOL_PEER_DB=postgres puts the Prefect server on PostgreSQL: one private cluster for the run
@@ -14,6 +14,7 @@ import {
   type RunningPostgres,
   startPostgres,
 } from "../../functions/local/postgresServer.ts";
+import { startAzuriteQueues } from "./azure/azurite.ts";
 import { startMotoServer } from "./motoServer.ts";
 import { startPrefectServer } from "./prefectServer.ts";
 
@@ -25,6 +26,8 @@ declare module "vitest" {
     /** Pass as `startPrefectServer({ database })` so a test's own server uses the run's database kind. */
     peerDatabase: "sqlite" | PostgresCluster;
     motoEndpoint: string;
+    /** azurite's queue service: a Storage connection string (test/peers/azure/azurite.ts). */
+    azuriteQueues: string;
   }
 }
 
@@ -39,20 +42,28 @@ export default async function setup(project: TestProject) {
       env: { PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS: "2" },
     });
   };
-  const [prefect, moto] = await Promise.allSettled([startPrefect(), startMotoServer()]);
-  if (prefect.status === "rejected" || moto.status === "rejected") {
+  const [prefect, moto, azurite] = await Promise.allSettled([
+    startPrefect(),
+    startMotoServer(),
+    startAzuriteQueues(),
+  ]);
+  if (prefect.status === "rejected" || moto.status === "rejected" || azurite.status === "rejected") {
     if (prefect.status === "fulfilled") await prefect.value.stop();
     if (moto.status === "fulfilled") await moto.value.stop();
+    if (azurite.status === "fulfilled") await azurite.value.stop();
     await postgres?.stop();
-    const reasons = [prefect, moto].filter((r) => r.status === "rejected").map((r) => String(r.reason));
+    const reasons = [prefect, moto, azurite]
+      .filter((r) => r.status === "rejected")
+      .map((r) => String(r.reason));
     throw new Error(`a test peer could not start:\n${reasons.join("\n")}`);
   }
   project.provide("prefectApiUrl", prefect.value.apiUrl);
   project.provide("prefectDatabaseUrl", prefect.value.databaseUrl);
   project.provide("peerDatabase", postgres ? clusterOf(postgres) : "sqlite");
   project.provide("motoEndpoint", moto.value.endpoint);
+  project.provide("azuriteQueues", azurite.value.connectionString);
   return async () => {
-    await Promise.all([prefect.value.stop(), moto.value.stop()]);
+    await Promise.all([prefect.value.stop(), moto.value.stop(), azurite.value.stop()]);
     await postgres?.stop();
   };
 }

@@ -1,0 +1,43 @@
+/**
+ * @module
+ * The settings that hold secrets in every runtime's environment, and their values for the
+ * redactor (core/shared/redact.ts): the Prefect API key and auth string, and the webhook secrets
+ * (each `secret` of a `PUSHPOOL_WEBHOOK_KEYS` JSON array too). The same rule as
+ * functions/aws/secrets.ts, shared here for the runtimes that get secrets already resolved into
+ * their plain names (Azure Key Vault references, GCP Secret Manager mounts).
+ */
+
+type Env = Record<string, string | undefined>;
+
+export const SECRET_SETTINGS = [
+  "PREFECT_API_KEY",
+  "PREFECT_API_AUTH_STRING",
+  "PUSHPOOL_WEBHOOK_SECRET",
+  "PUSHPOOL_WEBHOOK_KEYS",
+] as const;
+
+/** Every secret value present in an environment. */
+export function secretSettingValues(env: Env): string[] {
+  const values: string[] = [];
+  for (const name of SECRET_SETTINGS) {
+    const value = env[name];
+    if (!value) continue;
+    values.push(value);
+    if (name === "PUSHPOOL_WEBHOOK_KEYS") values.push(...webhookSecretsIn(value));
+  }
+  return values;
+}
+
+function webhookSecretsIn(json: string): string[] {
+  try {
+    const keys: unknown = JSON.parse(json);
+    if (!Array.isArray(keys)) return [];
+    return keys.flatMap((k) =>
+      typeof k === "object" && k !== null && typeof (k as { secret?: unknown }).secret === "string"
+        ? [(k as { secret: string }).secret]
+        : [],
+    );
+  } catch {
+    return [];
+  }
+}
