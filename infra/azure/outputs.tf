@@ -1,6 +1,6 @@
 output "webhook_url" {
   description = "The webhook's HTTPS URL: PUSHPOOL_WEBHOOK_URL for `pushpool trigger`."
-  value       = "https://${azurerm_linux_function_app.this.default_hostname}/api/webhook"
+  value       = "https://${azurerm_linux_function_app.this.default_hostname}/api/trigger"
 }
 
 output "function_app_name" {
