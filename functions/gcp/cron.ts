@@ -1,7 +1,7 @@
 /**
  * @module
  * The cron function: HTTP, invoked by one Cloud Scheduler job per cron (OIDC), body
- * `{"deployment": "flow/deployment" | id, "parameters"?: {…}, "jobVariables"?: {…}}`. Creates a
+ * `{"name"?: cron, "deployment": "flow/deployment" | id, "parameters"?: {…}, "jobVariables"?: {…}}`. Creates a
  * run of the deployment scheduled at the firing's time and dispatches it (core/runs/trigger.ts).
  *
  * Idempotent per firing: the key is `cron:<scheduler job>:<X-CloudScheduler-ScheduleTime>`, so a
@@ -22,7 +22,9 @@ import { type GcpRuntime, runtime } from "./wiring.ts";
 export const SCHEDULE_TIME_HEADER = "x-cloudscheduler-scheduletime";
 export const JOB_NAME_HEADER = "x-cloudscheduler-jobname";
 
-const CronBody = z.strictObject({
+export const CronBody = z.strictObject({
+  /** The cron's name in infra/gcp's `crons` (logged; the run is keyed on the scheduler job). */
+  name: z.string().min(1).max(200).optional(),
   deployment: DeploymentRef,
   parameters: z.record(z.string(), z.unknown()).optional(),
   jobVariables: z.record(z.string(), z.unknown()).optional(),

@@ -6,6 +6,7 @@
  * only where they belong, no basic roles, Service Account User only on the pools' job accounts.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { CronBody } from "../../functions/gcp/cron.ts";
 import { GCP_COMMON_ENV, GCP_FUNCTION_ENV } from "../../functions/gcp/env.ts";
 import {
   attr,
@@ -172,6 +173,18 @@ describe("infra/gcp: invocations", () => {
     }
     expect(attr(resource(tf, "google_cloud_scheduler_job", "tick"), "schedule")).toBe("* * * * *");
     expect(attr(resource(tf, "google_cloud_scheduler_job", "cron"), "for_each")).toBe("${var.crons}");
+  });
+
+  it("each cron job's body is one the cron function accepts", () => {
+    const body = String(
+      attr(block(resource(tf, "google_cloud_scheduler_job", "cron"), "http_target"), "body"),
+    );
+    // python-hcl2 prints the object as `{'name': '${each.key}', …}`.
+    const keys = [...body.matchAll(/'(\w+)':/g)].map((m) => m[1] ?? "");
+    expect(keys).toContain("deployment");
+    const sample: Record<string, unknown> = { name: "nightly", deployment: "etl/nightly", parameters: {} };
+    const sent = Object.fromEntries(keys.map((k) => [k, sample[k] ?? `unexpected key ${k}`]));
+    expect(CronBody.safeParse(sent).success).toBe(true);
   });
 
   it("the events push subscription authenticates with OIDC", () => {
