@@ -44,7 +44,7 @@ export interface PoolTick {
   held?: number;
   /** Distinct infrastructure specs prepared ahead of the dispatches (core/warm.ts; omitted when 0). */
   warmed?: number;
-  /** Finished runs whose infrastructure was removed (./cleanup.ts; omitted when 0). */
+  /** Finished runs whose backend was asked to remove their infrastructure (./cleanup.ts; omitted when 0). */
   cleaned?: number;
   error?: string;
 }
