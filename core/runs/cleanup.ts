@@ -11,7 +11,8 @@
  *   `/flow_runs/filter` query for its runs in a final state that ended in the last
  *   {@link CLEANUP_WINDOW_TICKS} ticks. A run that ended less than {@link CLEANUP_SETTLE_TICKS}
  *   tick ago is left to the next tick: the flow reports its end before its container exits, and a
- *   backend leaves infrastructure that is still running. Pools whose backend has no `cleanup`
+ *   backend leaves infrastructure that is still running. At most {@link MAX_CLEANUPS_PER_TICK}
+ *   per pool and tick, {@link CONCURRENCY} side by side. Pools whose backend has no `cleanup`
  *   cost nothing: no query.
  *
  * For one run ({@link cleanupRun}): read it again (still final, the same pid), render its job
@@ -37,6 +38,8 @@ export const CLEANUP_WINDOW_TICKS = 5;
 export const CLEANUP_SETTLE_TICKS = 1;
 /** The most runs one tick's query returns (Prefect's default page). */
 export const CLEANUP_PAGE = 200;
+/** The most runs one tick cleans per pool (the rest wait for the next tick, still in the window). */
+export const MAX_CLEANUPS_PER_TICK = 100;
 /** Cleanups one tick makes side by side. */
 const CONCURRENCY = 4;
 /** Pids one warm instance remembers as cleaned (the oldest are forgotten first). */
@@ -57,12 +60,14 @@ export async function cleanupFinished(pool: WorkPool, tickSeconds: number, deps:
       limit: CLEANUP_PAGE,
     });
     const memo = cleanedMemo(deps.backends);
-    const due = runs.filter(
-      (r) =>
-        r.infrastructure_pid &&
-        !memo.has(r.id, r.infrastructure_pid) &&
-        Date.parse(r.end_time ?? "") <= settled,
-    );
+    const due = runs
+      .filter(
+        (r) =>
+          r.infrastructure_pid &&
+          !memo.has(r.id, r.infrastructure_pid) &&
+          Date.parse(r.end_time ?? "") <= settled,
+      )
+      .slice(0, MAX_CLEANUPS_PER_TICK);
     if (due.length === 0) return 0;
     const api = passReads(deps.api);
     // A pool created without a template renders with its type's default, as dispatch renders it.

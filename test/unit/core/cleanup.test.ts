@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { JobConfiguration } from "../../../core/job/types.ts";
 import type { Backend } from "../../../core/ports/backend.ts";
 import type { StateType } from "../../../core/prefect/types.ts";
-import { CLEANUP_WINDOW_TICKS, cleanupRun } from "../../../core/runs/cleanup.ts";
+import { CLEANUP_WINDOW_TICKS, cleanupRun, MAX_CLEANUPS_PER_TICK } from "../../../core/runs/cleanup.ts";
 import { handleInfraEvent, type InfraEvent } from "../../../core/runs/infraEvents.ts";
 import { tick } from "../../../core/runs/tick.ts";
 import { InfrastructureNotFoundError, TransientError } from "../../../core/shared/errors.ts";
@@ -69,6 +69,17 @@ describe("the tick removes finished infrastructure", () => {
     later(60);
     expect(await tick(TICK, deps)).toEqual([{ pool: "pool", enqueued: 0 }]);
     expect(cleaned).toHaveLength(4); // remembered: not cleaned twice
+  });
+
+  it("cleans at most MAX_CLEANUPS_PER_TICK runs a tick; the rest on the next", async () => {
+    const backend = new CleaningBackend();
+    const { deps, finished, later } = setup(backend);
+    for (let i = 0; i <= MAX_CLEANUPS_PER_TICK; i++) await finished("COMPLETED", `pid-${i}`);
+    later(61);
+    expect(await tick(TICK, deps)).toEqual([{ pool: "pool", enqueued: 0, cleaned: MAX_CLEANUPS_PER_TICK }]);
+    later(60);
+    expect(await tick(TICK, deps)).toEqual([{ pool: "pool", enqueued: 0, cleaned: 1 }]);
+    expect(new Set(backend.cleaned.map((c) => c.pid)).size).toBe(MAX_CLEANUPS_PER_TICK + 1);
   });
 
   it("asks Prefect once per tick for final runs of the pool that ended within the window", async () => {
