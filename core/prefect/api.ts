@@ -36,6 +36,8 @@ export interface FlowRunFilter {
   ids?: string[];
   /** Runs whose next scheduled start is at or before this (`flow_runs.next_scheduled_start_time.before_`). */
   scheduledBefore?: Date;
+  /** Runs that ended at or after this (`flow_runs.end_time.after_`). */
+  endTimeAfter?: Date;
   limit?: number;
   offset?: number;
   /**

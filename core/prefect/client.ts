@@ -210,6 +210,7 @@ export function flowRunFilterBody(filter: FlowRunFilter): Record<string, unknown
   if (filter.ids) flowRuns.id = { any_: filter.ids };
   if (filter.scheduledBefore)
     flowRuns.next_scheduled_start_time = { before_: isoWithOffset(filter.scheduledBefore) };
+  if (filter.endTimeAfter) flowRuns.end_time = { after_: isoWithOffset(filter.endTimeAfter) };
   const body: Record<string, unknown> = { sort: filter.sort ?? "EXPECTED_START_TIME_ASC" };
   if (Object.keys(flowRuns).length > 0) body.flow_runs = flowRuns;
   if (filter.workPoolNames?.length) body.work_pools = { name: { any_: filter.workPoolNames } };

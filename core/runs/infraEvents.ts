@@ -11,6 +11,10 @@
  *   the flow started). When that crashes the run, the diagnosis goes to the run's logs, and for a
  *   run that never reached Running the tail of the container's log too.
  *
+ * - stopped, once reported, with a run in a final state → its infrastructure is removed
+ *   (./cleanup.ts), when the runtime passes its deps as `cleanup`; best effort (the tick does it
+ *   otherwise).
+ *
  * Never proposes over a terminal, paused or cancelling state.
  */
 import { randomUUID } from "node:crypto";
@@ -19,6 +23,7 @@ import type { Logger } from "../ports/logger.ts";
 import type { FlowRun, LogCreate } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import { describeError, PrefectApiError } from "../shared/errors.ts";
+import { cleanupRun } from "./cleanup.ts";
 import { reportExit } from "./report.ts";
 import { isOwnClaim, restoreFinished } from "./states.ts";
 
@@ -52,6 +57,8 @@ export interface InfraEventDeps extends Pick<Deps, "api"> {
   backend: Pick<Backend, "label" | "samePid">;
   /** The tail of the orchestration container's log, forwarded on a pre-Running crash. */
   logs?: { tail(event: InfraEvent): Promise<string[]> };
+  /** The runtime's deps: when given, a stop of a run now final removes its infrastructure. */
+  cleanup?: Deps;
 }
 
 export type InfraEventOutcome =
@@ -157,9 +164,14 @@ async function reportStopped(event: InfraEvent, deps: InfraEventDeps): Promise<I
     { flowRunId: run.id, pid, exitCode: exit.exitCode, reason: exit.reason },
     { api: deps.api, logger: deps.logger },
   );
-  if (outcome !== "crashed") return { outcome: "ignored", reason: "run left as it is" };
-  const forwarded = await forwardLogs(event, run.id, neverRan, deps);
-  return { outcome: "crashed", forwardedLines: forwarded };
+  const result: InfraEventOutcome =
+    outcome === "crashed"
+      ? { outcome: "crashed", forwardedLines: await forwardLogs(event, run.id, neverRan, deps) }
+      : { outcome: "ignored", reason: "run left as it is" };
+  // After its own report: the run is final now (Crashed above, or it reported its end), or the
+  // cleanup skips it and the tick removes it later. Never throws.
+  if (deps.cleanup) await cleanupRun(run.id, deps.cleanup);
+  return result;
 }
 
 async function forwardLogs(

@@ -8,12 +8,14 @@
  * was delivered is enqueued again, but a warm tick waits a few ticks for that message first
  * (./tickMemo.ts) instead of adding a duplicate on every tick. Then it warms what those runs'
  * dispatches will share (./warm.ts: the ECS task definition), so a burst does not race for it.
+ * Last, it removes the infrastructure of runs that ended (./cleanup.ts), where the backend can.
  */
 
 import type { WorkerFlowRunResponse } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import type { DispatchMessage } from "../runtime/messages.ts";
 import { describeError, ValidationError } from "../shared/errors.ts";
+import { cleanupFinished } from "./cleanup.ts";
 import { heartbeatIfDue } from "./heartbeat.ts";
 import { sweepLeasesNow } from "./leaseSweep.ts";
 import { MAX_EXTRA_PAGES, MAX_RUNS_PER_QUERY, scheduledRuns } from "./scheduledRuns.ts";
@@ -42,6 +44,8 @@ export interface PoolTick {
   held?: number;
   /** Distinct infrastructure specs prepared ahead of the dispatches (core/warm.ts; omitted when 0). */
   warmed?: number;
+  /** Finished runs whose backend was asked to remove their infrastructure (./cleanup.ts; omitted when 0). */
+  cleaned?: number;
   error?: string;
 }
 
@@ -96,7 +100,16 @@ async function tickPool(pool: string, options: TickOptions, deps: Deps): Promise
       fresh.map((r) => r.flow_run),
       deps,
     );
-    return { pool, enqueued: fresh.length, ...(held ? { held } : {}), ...(warmed ? { warmed } : {}) };
+    // Last, best effort, never throws: infrastructure of runs that ended (no query for pools whose
+    // backend has no cleanup).
+    const cleaned = await cleanupFinished(workPool, options.tickSeconds, deps);
+    return {
+      pool,
+      enqueued: fresh.length,
+      ...(held ? { held } : {}),
+      ...(warmed ? { warmed } : {}),
+      ...(cleaned ? { cleaned } : {}),
+    };
   } catch (error) {
     deps.logger.error("tick failed for pool", { pool, error: describeError(error) });
     return { pool, enqueued: 0, error: describeError(error) };

@@ -129,6 +129,7 @@ export class FakePrefect implements PrefectApi {
           !filter.scheduledBefore ||
           Date.parse(r.next_scheduled_start_time ?? "") <= filter.scheduledBefore.getTime(),
       )
+      .filter((r) => !filter.endTimeAfter || Date.parse(r.end_time ?? "") >= filter.endTimeAfter.getTime())
       .sort((a, b) =>
         filter.sort === "ID_DESC"
           ? b.id.localeCompare(a.id)
@@ -230,6 +231,9 @@ export class FakePrefect implements PrefectApi {
     const past = this.history.get(id) ?? [];
     past.push(state);
     this.history.set(id, past);
+    // Prefect's SetEndTime: entering a final state sets end_time once; leaving one clears it.
+    if (!TERMINAL_STATES.has(state.type)) run.end_time = null;
+    else if (!run.end_time) run.end_time = state.timestamp;
     run.state = state;
     run.state_type = state.type;
     run.state_name = state.name;
