@@ -53,7 +53,12 @@ export function makeEventsHandler(getRuntime: () => Promise<GcpRuntime> = runtim
         return;
       }
       Object.assign(ids, { flowRunId: infra.flowRunId, pid: infra.pid, phase: infra.phase });
-      const outcome = await handleInfraEvent(infra, { api: deps.api, logger, backend: rt.cloudRun });
+      const outcome = await handleInfraEvent(infra, {
+        api: deps.api,
+        logger,
+        backend: rt.cloudRun,
+        cleanup: deps,
+      });
       logger.info("infrastructure event handled", { ...ids, ...outcome });
     });
   };
