@@ -4,7 +4,8 @@
  * dispatch function at its `scheduleTime` and retries failures with the queue's back-off), its own
  * dead-letter topic (the real Pub/Sub client → the gcloud emulator), functions-framework serving
  * the handlers, the Cloud Run v2 fake and the peers' Prefect server. Nothing here delivers a task
- * by hand: every dispatch below arrives the way Cloud Tasks would send it.
+ * by hand: every dispatch below arrives the way Cloud Tasks would send it — from the tick, the
+ * webhook and a Cloud Scheduler cron firing alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLOUD_RUN_LEAD_SECONDS } from "../../../core/backends/cloud-run-v2/index.ts";
@@ -109,6 +110,24 @@ describe("GCP pipeline: Cloud Tasks (real client, fake service) → functions-fr
     expect(jobOf(run.infrastructure_pid ?? "")).toBeDefined();
     expect(createdFor(runId).length).toBeGreaterThanOrEqual(1);
     expect(deliveriesFor(runId).every((d) => d.status === 200)).toBe(true);
+  }, 240_000);
+
+  it("a Cloud Scheduler cron firing: one run per scheduled time, delivered through Cloud Tasks and submitted", async () => {
+    const body = JSON.stringify({ deployment: w.deployment.id, parameters: {} });
+    const headers = {
+      "x-cloudscheduler-scheduletime": new Date(Date.now() - 1000).toISOString(),
+      "x-cloudscheduler-jobname": `projects/p/locations/l/jobs/pipeline-${Date.now()}`,
+    };
+    const first = await post(w.url.cron, body, headers);
+    const again = await post(w.url.cron, body, headers);
+    expect(first.status).toBe(200);
+    expect(again.body.flowRunId).toBe(first.body.flowRunId);
+    const runId = String(first.body.flowRunId);
+    const run = await dispatched(runId);
+    expect(run.state?.type).toBe("PENDING");
+    expect(
+      w.cloudRun.requests.filter((r) => r.path.includes(`/jobs/${run.infrastructure_pid}:run`)),
+    ).toHaveLength(1);
   }, 240_000);
 
   it("a dispatch that keeps failing transiently (Cloud Run answers 503): retried by Cloud Tasks, then on the dead-letter topic after max attempts, and the task is gone", async () => {
