@@ -9,7 +9,9 @@
  * invocation (not at import), and a cold start is checked once (core/runtime/preflight.ts).
  *
  * `PUSHPOOL_PREFECT_API_KEY_SECRET` (`projects/<p>/secrets/<s>[/versions/<v>]` or `<s>[:<v>]`)
- * is the Secret Manager secret flow containers read the API key from when a pool names none.
+ * is the Secret Manager secret flow containers read the API key from when a pool names none;
+ * `PUSHPOOL_PREFECT_AUTH_STRING_SECRET` (same forms) likewise for the API auth string of a
+ * self-hosted server with basic auth. A pool's own `prefect_api_*_secret` wins.
  */
 import { CloudRunBackend } from "../../core/backends/cloud-run-v2/index.ts";
 import type { CloudRunApiFactory } from "../../core/backends/cloud-run-v2/port.ts";
@@ -74,10 +76,17 @@ export function createRuntime(options: RuntimeOptions = {}): GcpRuntime {
   });
   const cloudRunApiFor = options.cloudRunApiFor ?? lazyCloudRunApiFactory({ env });
   const apiKeySecret = secretRef(env.PUSHPOOL_PREFECT_API_KEY_SECRET, "PUSHPOOL_PREFECT_API_KEY_SECRET");
+  const authStringSecret = secretRef(
+    env.PUSHPOOL_PREFECT_AUTH_STRING_SECRET,
+    "PUSHPOOL_PREFECT_AUTH_STRING_SECRET",
+  );
   const cloudRun = new CloudRunBackend({
     cloudRunApiFor,
     logger,
-    defaults: apiKeySecret ? { prefectApiKeySecret: apiKeySecret } : undefined,
+    defaults: {
+      ...(apiKeySecret ? { prefectApiKeySecret: apiKeySecret } : {}),
+      ...(authStringSecret ? { prefectApiAuthStringSecret: authStringSecret } : {}),
+    },
   });
   const vertex = new VertexBackend({
     vertexApiFor: options.vertexApiFor ?? lazyVertexApiFactory({ env }),

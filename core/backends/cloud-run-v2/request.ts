@@ -31,6 +31,8 @@ export interface CloudRunDefaults {
   image?: string;
   /** Secret Manager secret of the Prefect API key, for pools that name none (the key then never travels in plaintext). */
   prefectApiKeySecret?: SecretKeySelector;
+  /** Secret Manager secret of the Prefect API auth string (self-hosted basic auth), likewise for pools that name none. */
+  prefectApiAuthStringSecret?: SecretKeySelector;
 }
 
 export function prepareCloudRunRequest(
@@ -39,9 +41,17 @@ export function prepareCloudRunRequest(
   options: { logger: Logger; defaults?: CloudRunDefaults },
 ): CloudRunRequest {
   const settings = readCloudRunSettings(config);
+  // The pool's own secret (its field or an `env_from_secrets` entry of the same name) wins.
   const fallbackKey = options.defaults?.prefectApiKeySecret;
   if (!settings.apiKeySecret && fallbackKey && !Object.hasOwn(settings.envFromSecrets, "PREFECT_API_KEY"))
     settings.apiKeySecret = fallbackKey;
+  const fallbackAuth = options.defaults?.prefectApiAuthStringSecret;
+  if (
+    !settings.authStringSecret &&
+    fallbackAuth &&
+    !Object.hasOwn(settings.envFromSecrets, "PREFECT_API_AUTH_STRING")
+  )
+    settings.authStringSecret = fallbackAuth;
   const job = buildJobBody({
     settings,
     env: config.env,

@@ -71,6 +71,58 @@ describe("CloudRunBackend.prepare", () => {
     expect(lines).toEqual([]);
   });
 
+  it("the operator's default auth-string secret replaces the plaintext auth string where the pool names none", async () => {
+    const { logger, lines } = recordingLogger();
+    const b = backend({
+      logger,
+      defaults: { prefectApiAuthStringSecret: { secret: "pushpool-auth", version: "2" } },
+    });
+    const { config, ctx } = await renderCloudRun(
+      {},
+      {
+        baseEnv: {
+          PREFECT_API_URL: "https://prefect.example/api",
+          PREFECT_API_AUTH_STRING: "admin:pw-s3cret",
+        },
+      },
+    );
+    const request = b.prepare(config, ctx);
+    const env = container(request.job).env as Array<Record<string, unknown>>;
+    expect(env.filter((e) => e.name === "PREFECT_API_AUTH_STRING")).toEqual([
+      {
+        name: "PREFECT_API_AUTH_STRING",
+        valueSource: { secretKeyRef: { secret: "pushpool-auth", version: "2" } },
+      },
+    ]);
+    expect(JSON.stringify(request.job)).not.toContain("pw-s3cret");
+    expect(lines).toEqual([]);
+  });
+
+  it.each([
+    [
+      "its prefect_api_auth_string_secret",
+      { prefect_api_auth_string_secret: { secret: "pool-auth", version: "5" } },
+    ],
+    [
+      "an env_from_secrets entry",
+      { env_from_secrets: { PREFECT_API_AUTH_STRING: { secret: "pool-auth", version: "5" } } },
+    ],
+  ])("a pool naming its own auth-string secret (%s) keeps it over the default", async (_, values) => {
+    const b = backend({
+      defaults: { prefectApiAuthStringSecret: { secret: "pushpool-auth", version: "2" } },
+    });
+    const { config, ctx } = await renderCloudRun(values as JsonObject, {
+      baseEnv: { PREFECT_API_URL: "https://prefect.example/api", PREFECT_API_AUTH_STRING: "admin:pw-s3cret" },
+    });
+    const env = container(b.prepare(config, ctx).job).env as Array<Record<string, unknown>>;
+    expect(env.filter((e) => e.name === "PREFECT_API_AUTH_STRING")).toEqual([
+      {
+        name: "PREFECT_API_AUTH_STRING",
+        valueSource: { secretKeyRef: { secret: "pool-auth", version: "5" } },
+      },
+    ]);
+  });
+
   it.each([
     [{ timeout: 604801 }, "timeout: Input should be less than or equal to 604800"],
     [{ timeout: "soon" }, "timeout: Input should be a valid integer"],

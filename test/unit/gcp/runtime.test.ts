@@ -11,6 +11,7 @@ import { lazyCloudRunApiFactory } from "../../../functions/gcp/lazyCloudRun.ts";
 import { functionLogger, secretValues } from "../../../functions/gcp/logger.ts";
 import { productionDeadLetter, productionQueue } from "../../../functions/gcp/queueFactory.ts";
 import { createRuntime, secretRef } from "../../../functions/gcp/wiring.ts";
+import { renderCloudRun } from "../cloud-run-v2/render.ts";
 
 describe("functionLogger", () => {
   it("writes one JSON line per entry with Cloud Logging's severity, at or above its level", () => {
@@ -91,6 +92,54 @@ describe("createRuntime", () => {
     expect(rt.deps.processEnv.PREFECT_API_KEY).toBeUndefined();
     expect(rt.deps.processEnv.PUSHPOOL_WEBHOOK_SECRET).toBeUndefined();
     expect(rt.deps.processEnv.PUSHPOOL_POOLS).toBe("gcp");
+  });
+});
+
+describe("the Secret Manager defaults of the Cloud Run backend", () => {
+  const env = { PREFECT_API_URL: "http://127.0.0.1:4200/api", PUSHPOOL_POOLS: "gcp" };
+  const secretEnvOf = async (rt: ReturnType<typeof createRuntime>) => {
+    const { config, ctx } = await renderCloudRun(
+      {},
+      {
+        baseEnv: {
+          PREFECT_API_URL: "https://prefect.example/api",
+          PREFECT_API_KEY: "pnu_wired-key",
+          PREFECT_API_AUTH_STRING: "admin:wired-pw",
+        },
+      },
+    );
+    const job = rt.cloudRun.prepare(config, ctx).job as {
+      template: {
+        template: { containers: { env: { name: string; value?: string; valueSource?: unknown }[] }[] };
+      };
+    };
+    return job.template.template.containers[0]?.env.filter((e) => e.name.startsWith("PREFECT_API_")) ?? [];
+  };
+  it("PUSHPOOL_PREFECT_AUTH_STRING_SECRET and _API_KEY_SECRET become the flow containers' secret references", async () => {
+    const rt = createRuntime({
+      env: {
+        ...env,
+        PUSHPOOL_PREFECT_API_KEY_SECRET: "projects/p/secrets/key",
+        PUSHPOOL_PREFECT_AUTH_STRING_SECRET: "auth:3",
+      },
+    });
+    const found = await secretEnvOf(rt);
+    expect(found).toContainEqual({
+      name: "PREFECT_API_AUTH_STRING",
+      valueSource: { secretKeyRef: { secret: "auth", version: "3" } },
+    });
+    expect(found).toContainEqual({
+      name: "PREFECT_API_KEY",
+      valueSource: { secretKeyRef: { secret: "projects/p/secrets/key", version: "latest" } },
+    });
+    expect(JSON.stringify(found)).not.toMatch(/wired-pw|pnu_wired-key/);
+  });
+  it("without it the auth string stays as Prefect's worker leaves it; a malformed one is refused by name", async () => {
+    const found = await secretEnvOf(createRuntime({ env }));
+    expect(found).toContainEqual({ name: "PREFECT_API_AUTH_STRING", value: "admin:wired-pw" });
+    expect(() =>
+      createRuntime({ env: { ...env, PUSHPOOL_PREFECT_AUTH_STRING_SECRET: "projects/p/auth" } }),
+    ).toThrow(/PUSHPOOL_PREFECT_AUTH_STRING_SECRET must be a Secret Manager secret/);
   });
 });
 
