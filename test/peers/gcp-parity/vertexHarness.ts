@@ -3,12 +3,14 @@
  *
  * - Prefect's side: py/vertex_driver.py (ONE Python process for every case) —
  *   `VertexAIWorkerJobConfiguration.resolve_for_flow_run` (the worker's own prepare), the worker's
- *   `_get_compatible_labels` and the configuration's `job_name`;
+ *   `_get_compatible_labels` and the configuration's `job_name`; given the JobService fake's gRPC
+ *   address, also the worker's own `run()` for every case that resolves (its CreateCustomJob is
+ *   recorded by the fake). The process runs asynchronously: the fake answers from this process;
  * - our side: `renderJobConfiguration` + `VertexBackend.prepare` (pure) and the CreateCustomJob
  *   body of a fresh claim (`customJobBody`), which the test then sends to the JobService fake
  *   through the real client.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,6 +24,11 @@ import { REPO_ROOT, VENV_BIN } from "../prefectServer.ts";
 import { encode, ORACLE_SETTINGS } from "../pyOracle.ts";
 import { type CaseInput, caseInput, WORKER } from "./harness.ts";
 
+/** What the worker's own `run()` returned for a case (or how it failed). */
+export type VertexRun =
+  | { statusCode: number; identifier: string; apiEndpoint: string | null }
+  | { error: { class: string; message: string } };
+
 export interface VertexOk {
   jobSpec: JsonObject;
   displayName: string;
@@ -30,7 +37,7 @@ export interface VertexOk {
   region: string;
 }
 
-export type VertexOutcome = { ok: VertexOk } | { error: { class: string; message: string } };
+export type VertexOutcome = { ok: VertexOk; run?: VertexRun } | { error: { class: string; message: string } };
 
 export interface VertexDriverOutput {
   meta: { baseEnv: Record<string, string>; version: string; workerTemplate: JsonObject; aiplatform: boolean };
@@ -48,13 +55,12 @@ export interface OurSide {
 /** The run-as account our body carries when it is the function's own (ADC): asked at start time. */
 export const ADC_ACCOUNT = "function-identity@parity-adc-project.iam.gserviceaccount.com";
 
-export function runVertexDriver(input: unknown): VertexDriverOutput {
+export async function runVertexDriver(input: unknown): Promise<VertexDriverOutput> {
   const home = mkdtempSync(join(tmpdir(), "pushpool-vertex-parity-"));
-  const proc = spawnSync(
+  const proc = spawn(
     join(VENV_BIN, "python"),
     [join(REPO_ROOT, "test/peers/gcp-parity/py/vertex_driver.py")],
     {
-      input: JSON.stringify(input),
       env: {
         PATH: process.env.PATH,
         HOME: home,
@@ -62,17 +68,29 @@ export function runVertexDriver(input: unknown): VertexDriverOutput {
         LANG: "C.UTF-8",
         ...ORACLE_SETTINGS,
       },
-      maxBuffer: 64 * 1024 * 1024,
-      encoding: "utf8",
+      stdio: ["pipe", "pipe", "pipe"],
     },
   );
-  if (proc.status !== 0) throw new Error(`vertex_driver.py failed (${proc.status}): ${proc.stderr}`);
-  return parseJson(proc.stdout) as unknown as VertexDriverOutput;
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  proc.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+  proc.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+  const code = new Promise<number | null>((resolve, reject) => {
+    proc.on("error", reject);
+    proc.on("close", resolve);
+  });
+  proc.stdin.end(JSON.stringify(input));
+  const status = await code;
+  if (status !== 0)
+    throw new Error(`vertex_driver.py failed (${status}): ${Buffer.concat(err).toString("utf8")}`);
+  return parseJson(Buffer.concat(out).toString("utf8")) as unknown as VertexDriverOutput;
 }
 
-export function runPrefectVertex(cases: CaseInput[]): VertexDriverOutput {
+/** Prefect's side of every case; with `grpc` (host:port of the fake's gRPC face), the worker's run() too. */
+export function runPrefectVertex(cases: CaseInput[], grpc?: string): Promise<VertexDriverOutput> {
   return runVertexDriver({
     cases: cases.map((c) => encode({ ...c, workerName: WORKER.name, workerId: WORKER.id } as never)),
+    ...(grpc ? { grpc } : {}),
   });
 }
 

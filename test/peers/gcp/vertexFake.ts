@@ -12,7 +12,8 @@
  * after `schedule.cancelMs` (error `{code: 1, message: "CANCELED"}`); cancelling a job that has
  * ended is 400 FAILED_PRECONDITION. ListCustomJobs takes the `labels.<key>="<value>"` filter.
  *
- * Hooks: `failNextCreate` applies the next CreateCustomJob, then answers 503 or cuts the connection.
+ * Hooks: `failNextCreate` applies the next CreateCustomJob, then answers 503 or cuts the connection;
+ * `succeedOnCreate` creates every job already SUCCEEDED (a watcher's first read ends its loop).
  */
 import { randomInt } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -51,6 +52,8 @@ export class VertexFake {
   /** Every request: method, path, query and decoded body. */
   readonly requests: { method: string; path: string; query: string; body: Json | null }[] = [];
   schedule: VertexSchedule = { queuedMs: 0, pendingMs: 0, cancelMs: 0 };
+  /** Every created job is SUCCEEDED at once (as `finish(name, 0)` right after the create). */
+  succeedOnCreate = false;
   private failCreate: "503" | "cut" | null = null;
   private server: Server | null = null;
   port = 0;
@@ -229,6 +232,7 @@ export class VertexFake {
     const name = `${parent}/customJobs/${randomInt(1e9, 9e9)}${randomInt(1e9, 9e9)}`;
     const now = Date.now();
     this.entries.set(name, { job: { ...job, name, createTime: iso(now) }, createdAt: now });
+    if (this.succeedOnCreate) this.finish(name, 0);
     const fail = this.failCreate;
     this.failCreate = null;
     if (fail === "cut") return "cut";
