@@ -29,7 +29,8 @@
  * BENCH_AWS_WORKER_OFFSET_SECONDS (30), BENCH_AWS_AHEAD_SECONDS (60 + 0.4 s per run), BENCH_AWS_TICK_BEFORE_SECONDS
  * (50), BENCH_AWS_POLLERS (5: the SQS event source's initial concurrency), BENCH_AWS_BATCH_SIZE (10)
  * and BENCH_AWS_BATCH_WINDOW_SECONDS (1) as in serverless.yml, BENCH_AWS_SETTLE_SECONDS (120),
- * BENCH_AWS_BUNDLES (1; 0 skips the bundles), BENCH_AWS_KEEP (unset; set: keep the temporary home and its logs), BENCH_AWS_BUNDLE_ROUNDS (10), BENCH_AWS_VARIANT (unset;
+ * BENCH_AWS_BUNDLES (1; 0 skips the bundles), BENCH_AWS_TRACE (unset; 1: trace each dispatch's sequential
+ * round trips and check ≤ 4, at the CPU cost of AsyncLocalStorage in the function's process), BENCH_AWS_KEEP (unset; set: keep the temporary home and its logs), BENCH_AWS_BUNDLE_ROUNDS (10), BENCH_AWS_VARIANT (unset;
  * experiments only, see bench/awsDispatcher.ts), PUSHPOOL_LEAD_SECONDS
  * (unset: pushpool's ECS default), PUSHPOOL_PEER_DB (sqlite, or postgres: the Prefect server on a
  * private PostgreSQL cluster). Quick smoke: `BENCH_AWS_INSTANTS=1 BENCH_AWS_RUNS_PER_INSTANT=5
@@ -426,8 +427,10 @@ async function main(): Promise<number> {
     ]);
     process.stdout.write(
       `\n## pushpool on AWS (Lambda handlers) vs Prefect's ECS worker\n\n${spacing}\n${setup}\n\n${table}\n\n${kinds}\n` +
-        `\nSequential Prefect round trips per dispatch, up to the pid PATCH (median / max): ${fmt1(dispatchRequests.sequential.p50)} / ${fmt1(dispatchRequests.sequential.max)}` +
-        ` over ${dispatchRequests.dispatches} dispatches. Typical: ${dispatchRequests.typicalChain.map((step) => step.join(" ‖ ")).join(" → ")}\n`,
+        (dispatchRequests.sequential
+          ? `\nSequential Prefect round trips per dispatch, up to the pid PATCH (median / max): ${fmt1(dispatchRequests.sequential.p50)} / ${fmt1(dispatchRequests.sequential.max)}` +
+            ` over ${dispatchRequests.dispatches} dispatches (BENCH_AWS_TRACE=1: this run's CPU figures include AsyncLocalStorage's cost). Typical: ${dispatchRequests.typicalChain.map((step) => step.join(" ‖ ")).join(" → ")}\n`
+          : "\nSequential round trips per dispatch: not traced in this run (`BENCH_AWS_TRACE=1` traces them, at a CPU cost; `npm run bench` always does).\n"),
     );
     if (result.errors.length)
       process.stdout.write(
@@ -530,8 +533,9 @@ function prefectRequests(
     const k = JSON.stringify(t.steps);
     chains.set(k, { chain: t.steps, n: (chains.get(k)?.n ?? 0) + 1 });
   }
+  const traced = trips.some((t) => t.key !== undefined);
   return {
-    sequential: summarize([...traces.values()].map((t) => t.sequential)),
+    sequential: traced ? summarize([...traces.values()].map((t) => t.sequential)) : null,
     dispatches: traces.size,
     requests: requestsPerRun([...asTrips, ...tickTrips], runIds, runs),
     typicalChain: [...chains.values()].sort((a, b) => b.n - a.n)[0]?.chain ?? [],

@@ -85,8 +85,10 @@ const errors: string[] = [];
 const prefectTrips: PrefectTrip[] = [];
 let stopping = false;
 
-// Each dispatch's requests carry a key, as in bench/roundTrips.ts: `readFlowRun` (the first request
-// of every dispatch) enters a fresh context, which the rest of that dispatch's call chain inherits.
+// BENCH_AWS_TRACE=1: each dispatch's requests carry a key, as in bench/roundTrips.ts: `readFlowRun`
+// (the first request of every dispatch) enters a fresh context, which the rest of that dispatch's
+// call chain inherits. Off by default: AsyncLocalStorage hooks every promise of the process, which
+// the CPU profile of a traced run showed as ~17 % of the function's CPU in a dispatch window.
 const dispatchContext = new AsyncLocalStorage<string>();
 let reads = 0;
 
@@ -162,7 +164,8 @@ function instanceOf(instance: number): Promise<Instance> {
         ecsApiFor: recording(instance, ecsApiFactory({ env: process.env })),
         onPrefectRequest: recordTrip,
       });
-      traceDispatches(rt.deps.api as unknown as Record<string, unknown>);
+      if (process.env.BENCH_AWS_TRACE === "1")
+        traceDispatches(rt.deps.api as unknown as Record<string, unknown>);
       applyVariant(rt.deps.api as unknown as Record<string, unknown>);
       return { handler: makeDispatchHandler(async () => rt) };
     })();
