@@ -171,7 +171,8 @@ export async function renderConfiguration(
   });
 }
 
-function workerLabels(deps: Deps, pool: WorkPool): Record<string, string> {
+/** The labels Prefect's worker gives the runs it submits (also repaired by core/runs/reconcile.ts). */
+export function workerLabels(deps: Pick<Deps, "workerName">, pool: WorkPool): Record<string, string> {
   return {
     "prefect.worker.name": deps.workerName,
     "prefect.worker.type": pool.type,
