@@ -523,8 +523,11 @@ function prefectRequests(
 ): DispatchRequests & { typicalChain: string[][] } {
   const runIds = instants.filter((i) => i.side === "pushpool").flatMap((i) => i.runIds);
   const traces = new Map<string, ReturnType<typeof dispatchTraces>[number]>();
-  const asTrips = trips.map((t) => ({ ...t, path: t.rawPath }));
-  for (const t of dispatchTraces(asTrips, 0)) {
+  // Every request of the dispatch handler is caused by a run (keyed to it when traced).
+  const asTrips = trips.map((t) => ({ ...t, path: t.rawPath, key: t.key ?? "dispatch" }));
+  const traced = trips.some((t) => t.key !== undefined);
+  const keyed = asTrips.filter((t) => t.key !== "dispatch");
+  for (const t of dispatchTraces(keyed, 0)) {
     const seen = traces.get(t.runId);
     if (!seen || t.pidAtEpochMs < seen.pidAtEpochMs) traces.set(t.runId, t);
   }
@@ -533,7 +536,6 @@ function prefectRequests(
     const k = JSON.stringify(t.steps);
     chains.set(k, { chain: t.steps, n: (chains.get(k)?.n ?? 0) + 1 });
   }
-  const traced = trips.some((t) => t.key !== undefined);
   return {
     sequential: traced ? summarize([...traces.values()].map((t) => t.sequential)) : null,
     dispatches: traces.size,
