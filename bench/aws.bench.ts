@@ -29,7 +29,8 @@
  * BENCH_AWS_WORKER_OFFSET_SECONDS (30), BENCH_AWS_AHEAD_SECONDS (60 + 0.4 s per run), BENCH_AWS_TICK_BEFORE_SECONDS
  * (50), BENCH_AWS_POLLERS (5: the SQS event source's initial concurrency), BENCH_AWS_BATCH_SIZE (10)
  * and BENCH_AWS_BATCH_WINDOW_SECONDS (1) as in serverless.yml, BENCH_AWS_SETTLE_SECONDS (120),
- * BENCH_AWS_BUNDLES (1; 0 skips the bundles), BENCH_AWS_KEEP (unset; set: keep the temporary home and its logs), BENCH_AWS_BUNDLE_ROUNDS (10), BENCH_AWS_VARIANT (unset;
+ * BENCH_AWS_BUNDLES (1; 0 skips the bundles), BENCH_AWS_TRACE (unset; 1: trace each dispatch's sequential
+ * round trips and check ≤ 4, at the CPU cost of AsyncLocalStorage in the function's process), BENCH_AWS_KEEP (unset; set: keep the temporary home and its logs), BENCH_AWS_BUNDLE_ROUNDS (10), BENCH_AWS_VARIANT (unset;
  * experiments only, see bench/awsDispatcher.ts), PUSHPOOL_LEAD_SECONDS
  * (unset: pushpool's ECS default), PUSHPOOL_PEER_DB (sqlite, or postgres: the Prefect server on a
  * private PostgreSQL cluster). Quick smoke: `BENCH_AWS_INSTANTS=1 BENCH_AWS_RUNS_PER_INSTANT=5
@@ -46,8 +47,9 @@ import { peerDatabase } from "../functions/local/postgresServer.ts";
 import { REPO_ROOT, startPrefectServer, VENV_BIN } from "../functions/local/prefectServer.ts";
 import { PrefectAdmin } from "../test/peers/helpers/prefectAdmin.ts";
 import { startMotoServer } from "../test/peers/motoServer.ts";
+import { startApiProxy } from "./apiProxy.ts";
 import { cpuBetween, sampleCpu } from "./awsCpu.ts";
-import type { DispatcherSettings } from "./awsDispatcher.ts";
+import type { DispatcherSettings, PrefectTrip } from "./awsDispatcher.ts";
 import {
   awsEnv,
   createRuns,
@@ -58,7 +60,15 @@ import {
   venvVersions,
 } from "./awsHarness.ts";
 import { startAwsProxy } from "./awsProxy.ts";
-import { checkGoals, type Instant, markdown, runTaskTimes, sideResult, writeJson } from "./awsReport.ts";
+import {
+  checkGoals,
+  type DispatchRequests,
+  type Instant,
+  markdown,
+  runTaskTimes,
+  sideResult,
+  writeJson,
+} from "./awsReport.ts";
 import {
   ecsJobVariables,
   ecsPoolWithDeployment,
@@ -71,7 +81,9 @@ import { startEcsWorker } from "./awsWorker.ts";
 import { type BundlesResult, measureBundles } from "./bundles.ts";
 import type { Side } from "./plan.ts";
 import { envNumber } from "./plan.ts";
-import { quantile } from "./stats.ts";
+import { type CountedTrip, requestsPerRun, requestsTable } from "./requestKinds.ts";
+import { dispatchTraces } from "./roundTrips.ts";
+import { quantile, summarize } from "./stats.ts";
 
 /** Prefect's default worker prefetch (PREFECT_WORKER_PREFETCH_SECONDS), the worker's "lead". */
 const WORKER_PREFETCH_SECONDS = 10;
@@ -136,6 +148,8 @@ async function main(): Promise<number> {
     pushpool: await startAwsProxy(moto.endpoint),
     worker: await startAwsProxy(moto.endpoint),
   };
+  // The worker's Prefect requests, counted by kind like pushpool's.
+  const workerApi = await startApiProxy(server.apiUrl);
   let worker: Awaited<ReturnType<typeof startEcsWorker>> | undefined;
   let child: Dispatcher | undefined;
   let bundles: BundlesResult | null = null;
@@ -162,7 +176,7 @@ async function main(): Promise<number> {
         ...base,
         PATH: `${VENV_BIN}:${base.PATH}`,
         PREFECT_HOME: join(home, "worker-prefect-home"),
-        PREFECT_API_URL: server.apiUrl,
+        PREFECT_API_URL: workerApi.apiUrl,
         ...awsEnv(proxies.worker.endpoint),
       },
     });
@@ -204,7 +218,11 @@ async function main(): Promise<number> {
     // The tick handler, in this process (its SQS client reads process.env). Its INFO lines would
     // land in the middle of this report on stdout: warnings only (the tick is not measured).
     Object.assign(process.env, awsEnv(proxies.pushpool.endpoint), { POWERTOOLS_LOG_LEVEL: "WARN" });
-    const tickRuntime = await createRuntime({ env: handlerEnv });
+    const tickTrips: CountedTrip[] = [];
+    const tickRuntime = await createRuntime({
+      env: handlerEnv,
+      onPrefectRequest: (i) => tickTrips.push({ method: i.method, path: i.path }),
+    });
     const tick = makeTickHandler(async () => tickRuntime);
 
     // The plan: t0 = the first pushpool window.
@@ -377,7 +395,13 @@ async function main(): Promise<number> {
     await Promise.all([server.stop(), moto.stop()]);
     if (cfg.bundles) bundles = await measureBundles({ rounds: cfg.bundleRounds, log });
 
-    const goals = checkGoals(pp, wk, bundles);
+    const dispatchRequests = prefectRequests(result.prefectTrips, tickTrips, instants, pp.scheduled);
+    const ids = (side: Side) => instants.filter((i) => i.side === side).flatMap((i) => i.runIds);
+    const workerRequests = requestsPerRun(workerApi.trips, ids("worker"), wk.scheduled, [
+      "GET /deployments/{id}",
+      "GET /flows/{id}",
+    ]);
+    const goals = checkGoals(pp, wk, bundles, dispatchRequests);
     const variant = process.env.BENCH_AWS_VARIANT
       ? ` EXPERIMENT BENCH_AWS_VARIANT=${process.env.BENCH_AWS_VARIANT}: the dispatch handler is modified (see bench/awsDispatcher.ts); not pushpool as shipped.`
       : "";
@@ -397,8 +421,16 @@ async function main(): Promise<number> {
       worker: "`prefect worker start --type ecs`",
     };
     const table = markdown(pp, wk, bundles, goals, notes);
+    const kinds = requestsTable([
+      { name: "pushpool (tick + dispatch handler)", result: dispatchRequests.requests },
+      { name: "Prefect ECS worker", result: workerRequests },
+    ]);
     process.stdout.write(
-      `\n## pushpool on AWS (Lambda handlers) vs Prefect's ECS worker\n\n${spacing}\n${setup}\n\n${table}\n`,
+      `\n## pushpool on AWS (Lambda handlers) vs Prefect's ECS worker\n\n${spacing}\n${setup}\n\n${table}\n\n${kinds}\n` +
+        (dispatchRequests.sequential
+          ? `\nSequential Prefect round trips per dispatch, up to the pid PATCH (median / max): ${fmt1(dispatchRequests.sequential.p50)} / ${fmt1(dispatchRequests.sequential.max)}` +
+            ` over ${dispatchRequests.dispatches} dispatches (BENCH_AWS_TRACE=1: this run's CPU figures include AsyncLocalStorage's cost). Typical: ${dispatchRequests.typicalChain.map((step) => step.join(" ‖ ")).join(" → ")}\n`
+          : "\nSequential round trips per dispatch: not traced in this run (`BENCH_AWS_TRACE=1` traces them, at a CPU cost; `npm run bench` always does).\n"),
     );
     if (result.errors.length)
       process.stdout.write(
@@ -439,6 +471,8 @@ async function main(): Promise<number> {
         results: { pushpool: pp, worker: wk },
         bundles,
         goals,
+        requestsPerRun: { pushpool: dispatchRequests.requests, worker: workerRequests },
+        sequential: dispatchRequests.sequential,
         ticks,
         dispatcher: {
           invocations: result.invocations,
@@ -468,13 +502,46 @@ async function main(): Promise<number> {
   } finally {
     child?.kill();
     await worker?.stop();
-    await Promise.all([proxies.pushpool.close(), proxies.worker.close()]).catch(() => {});
+    await Promise.all([proxies.pushpool.close(), proxies.worker.close(), workerApi.close()]).catch(() => {});
     await server.stop().catch(() => {});
     await moto.stop().catch(() => {});
     if (process.env.BENCH_AWS_KEEP)
       log(`kept ${home} (BENCH_AWS_KEEP): the dispatcher's log is dispatcher.log`);
     else rmSync(home, { recursive: true, force: true });
   }
+}
+
+/**
+ * The dispatch handler's requests (each keyed to its dispatch) and the tick's, per run of pushpool's
+ * side; the sequential round trips of the dispatch that recorded each run's pid.
+ */
+function prefectRequests(
+  trips: PrefectTrip[],
+  tickTrips: CountedTrip[],
+  instants: Instant[],
+  runs: number,
+): DispatchRequests & { typicalChain: string[][] } {
+  const runIds = instants.filter((i) => i.side === "pushpool").flatMap((i) => i.runIds);
+  const traces = new Map<string, ReturnType<typeof dispatchTraces>[number]>();
+  // Every request of the dispatch handler is caused by a run (keyed to it when traced).
+  const asTrips = trips.map((t) => ({ ...t, path: t.rawPath, key: t.key ?? "dispatch" }));
+  const traced = trips.some((t) => t.key !== undefined);
+  const keyed = asTrips.filter((t) => t.key !== "dispatch");
+  for (const t of dispatchTraces(keyed, 0)) {
+    const seen = traces.get(t.runId);
+    if (!seen || t.pidAtEpochMs < seen.pidAtEpochMs) traces.set(t.runId, t);
+  }
+  const chains = new Map<string, { chain: string[][]; n: number }>();
+  for (const t of traces.values()) {
+    const k = JSON.stringify(t.steps);
+    chains.set(k, { chain: t.steps, n: (chains.get(k)?.n ?? 0) + 1 });
+  }
+  return {
+    sequential: traced ? summarize([...traces.values()].map((t) => t.sequential)) : null,
+    dispatches: traces.size,
+    requests: requestsPerRun([...asTrips, ...tickTrips], runIds, runs),
+    typicalChain: [...chains.values()].sort((a, b) => b.n - a.n)[0]?.chain ?? [],
+  };
 }
 
 function avg(values: number[]): number | null {

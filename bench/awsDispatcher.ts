@@ -16,6 +16,7 @@
  * Every RunTask / RegisterTaskDefinition call is recorded in-process too (a wrapped EcsApi
  * factory), as a cross-check of the proxy's timing.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { EcsApi, EcsApiFactory, RunTaskRequest } from "../core/backends/ecs/port.ts";
@@ -53,13 +54,18 @@ export interface Invocation {
   failed: number;
 }
 
-/** One Prefect API request made by the handlers (global fetch wrapped): path with ids as `{id}`. */
+/** One Prefect API request made by the handlers (the client's onRequest): path with ids as `{id}`. */
 export interface PrefectTrip {
   method: string;
   path: string;
+  /** The path as sent (ids kept, query dropped). */
+  rawPath: string;
+  /** Epoch ms, sub-millisecond (performance.timeOrigin + performance.now()): attempt start, end. */
   start: number;
   end: number;
   status: number;
+  /** `<flow run id>#<n>`: the dispatch (its `readFlowRun`) the request descends from, if any. */
+  key?: string;
 }
 
 export interface DispatcherResult {
@@ -79,16 +85,34 @@ const errors: string[] = [];
 const prefectTrips: PrefectTrip[] = [];
 let stopping = false;
 
+// BENCH_AWS_TRACE=1: each dispatch's requests carry a key, as in bench/roundTrips.ts: `readFlowRun`
+// (the first request of every dispatch) enters a fresh context, which the rest of that dispatch's
+// call chain inherits. Off by default: AsyncLocalStorage hooks every promise of the process, which
+// the CPU profile of a traced run showed as ~17 % of the function's CPU in a dispatch window.
+const dispatchContext = new AsyncLocalStorage<string>();
+let reads = 0;
+
 // Every Prefect API round trip of the handlers (the client's onRequest), path ids as `{id}`.
 function recordTrip(info: RequestInfo): void {
-  const end = Date.now();
+  const origin = performance.timeOrigin;
+  const rawPath = info.path.replace(/\?.*$/, "");
   prefectTrips.push({
     method: info.method,
-    path: info.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "{id}").replace(/\?.*$/, ""),
-    start: end - info.ms,
-    end,
+    path: rawPath.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "{id}"),
+    rawPath,
+    start: origin + info.start,
+    end: origin + performance.now(),
     status: info.status,
+    key: dispatchContext.getStore(),
   });
+}
+
+function traceDispatches(api: Record<string, unknown>): void {
+  const read = (api.readFlowRun as (id: string) => Promise<unknown>).bind(api);
+  api.readFlowRun = (id: string) => {
+    dispatchContext.enterWith(`${id}#${++reads}`);
+    return read(id);
+  };
 }
 let inflight = 0;
 
@@ -140,6 +164,8 @@ function instanceOf(instance: number): Promise<Instance> {
         ecsApiFor: recording(instance, ecsApiFactory({ env: process.env })),
         onPrefectRequest: recordTrip,
       });
+      if (process.env.BENCH_AWS_TRACE === "1")
+        traceDispatches(rt.deps.api as unknown as Record<string, unknown>);
       applyVariant(rt.deps.api as unknown as Record<string, unknown>);
       return { handler: makeDispatchHandler(async () => rt) };
     })();

@@ -18,6 +18,7 @@ import type { AwsCall } from "./awsProxy.ts";
 import type { BundlesResult } from "./bundles.ts";
 import { BUNDLE_LIMIT_BYTES, COLD_START_LIMIT_MS } from "./bundles.ts";
 import type { Side } from "./plan.ts";
+import type { RequestsPerRun } from "./requestKinds.ts";
 import { fmt, type Summary, summarize } from "./stats.ts";
 import { cdfSvg } from "./svg.ts";
 
@@ -185,7 +186,24 @@ export function sideResult(o: {
   };
 }
 
-export function checkGoals(pp: AwsSideResult, wk: AwsSideResult, bundles: BundlesResult | null): Goal[] {
+/** pushpool's runs per CPU-second must be at least this multiple of the worker's (issue #11). */
+export const CPU_RATIO_GOAL = 10;
+
+/** What the dispatch handler's traced Prefect requests showed (aws.bench.ts). */
+export interface DispatchRequests {
+  /** Sequential round trips per dispatch, up to the pid PATCH (bench/roundTrips.ts); null untraced. */
+  sequential: Summary | null;
+  /** Dispatches traced up to a recorded pid. */
+  dispatches: number;
+  requests: RequestsPerRun;
+}
+
+export function checkGoals(
+  pp: AwsSideResult,
+  wk: AwsSideResult,
+  bundles: BundlesResult | null,
+  dispatch: DispatchRequests,
+): Goal[] {
   const ppP95 = pp.lateness.p95;
   const wkP95 = wk.lateness.p95;
   const ratio = ppP95 !== null && wkP95 !== null && ppP95 > 0 ? wkP95 / ppP95 : null;
@@ -209,9 +227,15 @@ export function checkGoals(pp: AwsSideResult, wk: AwsSideResult, bundles: Bundle
     },
     {
       goal: "pushpool runs per CPU-second / worker's",
-      target: "≥ 5×",
+      target: `≥ ${CPU_RATIO_GOAL}×`,
       measured: cpuRatio !== null ? `${fmt(cpuRatio, 1)}×` : "–",
-      met: cpuRatio !== null && cpuRatio >= 5,
+      met: cpuRatio !== null && cpuRatio >= CPU_RATIO_GOAL,
+    },
+    {
+      goal: "Prefect requests caused by a run (no faults injected)",
+      target: "≤ 8",
+      measured: `${fmt(dispatch.requests.caused, 2)} (${fmt(dispatch.requests.all, 2)} with the tick's)`,
+      met: Number.isFinite(dispatch.requests.caused) && dispatch.requests.caused <= 8,
     },
     {
       goal: "pushpool task-definition registrations",
@@ -230,6 +254,14 @@ export function checkGoals(pp: AwsSideResult, wk: AwsSideResult, bundles: Bundle
         wk.runsWithMoreThanOneRunTask === 0,
     },
   ];
+  const seq = dispatch.sequential;
+  if (seq)
+    goals.push({
+      goal: "sequential Prefect round trips per dispatch (max)",
+      target: "≤ 4",
+      measured: `${fmt(seq.max, 0)} (over ${dispatch.dispatches} dispatches)`,
+      met: seq.max !== null && seq.max <= 4 && dispatch.dispatches === pp.scheduled,
+    });
   if (bundles) {
     for (const b of bundles.bundles) {
       goals.push({

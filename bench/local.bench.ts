@@ -43,6 +43,7 @@ import { planRuns, readBenchConfig, type Side } from "./plan.ts";
 import { firstStateAt, Rest } from "./prefectSetup.ts";
 import { countingLogger, record, roundTripResult, workerRoundTripResult } from "./records.ts";
 import { checkGoals, markdown, type RunRecord, sideResult, writeJson } from "./report.ts";
+import { requestsPerRun, requestsTable } from "./requestKinds.ts";
 import { breakdown, type DispatchTrace, dispatchTraces, TracingClient, workerTraces } from "./roundTrips.ts";
 import { startWorker, type WorkerProcess } from "./workerProcess.ts";
 
@@ -176,7 +177,16 @@ async function main(): Promise<number> {
       proxy.trips.length,
       wk.scheduled,
     );
-    const goals = checkGoals(pp, wk, roundTrips);
+    const idsOf = (side: Side) => records.filter((r) => r.side === side).map((r) => r.id);
+    const perRun = {
+      pushpool: requestsPerRun(tracing.trips, idsOf("pushpool"), pp.scheduled),
+      // The worker reads the deployment and the flow for each run it submits.
+      worker: requestsPerRun(proxy.trips, idsOf("worker"), wk.scheduled, [
+        "GET /deployments/{id}",
+        "GET /flows/{id}",
+      ]),
+    };
+    const goals = checkGoals(pp, wk, roundTrips, perRun.pushpool);
 
     const spacing =
       `${bench.runs} runs per side in groups of ${bench.groupSize} (all runs of a group due at the same second); ` +
@@ -189,8 +199,12 @@ async function main(): Promise<number> {
       `Prefect ${await serverVersion(server.apiUrl)}, ${cpus().length} CPUs, ` +
       `load average ${load0} before the runs and ${loadavg()[0]?.toFixed(2)} after.`;
     const table = markdown(pp, wk, roundTrips, workerTrips, goals);
+    const kinds = requestsTable([
+      { name: "pushpool local stack", result: perRun.pushpool },
+      { name: "Prefect `process` worker", result: perRun.worker },
+    ]);
     process.stdout.write(
-      `\n## pushpool local stack vs Prefect process worker\n\n${spacing}\n${setup}\n\n${table}\n`,
+      `\n## pushpool local stack vs Prefect process worker\n\n${spacing}\n${setup}\n\n${table}\n\n${kinds}\n`,
     );
     if (problems.length)
       process.stdout.write(
@@ -205,6 +219,7 @@ async function main(): Promise<number> {
         setup,
         results: { pushpool: pp, worker: wk, roundTrips, workerRoundTrips: workerTrips },
         requestCounts,
+        requestsPerRun: perRun,
         workerDispatches: wTraces,
         goals,
         problems,

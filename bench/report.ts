@@ -13,6 +13,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Side } from "./plan.ts";
+import type { RequestsPerRun } from "./requestKinds.ts";
 import { fmt, type Summary, summarize } from "./stats.ts";
 import { cdfSvg } from "./svg.ts";
 
@@ -105,7 +106,15 @@ export function sideResult(
   };
 }
 
-export function checkGoals(pp: SideResult, wk: SideResult, trips: RoundTripResult): Goal[] {
+/** The most Prefect requests a run may cause without faults (issue #11). */
+export const MAX_REQUESTS_PER_RUN = 8;
+
+export function checkGoals(
+  pp: SideResult,
+  wk: SideResult,
+  trips: RoundTripResult,
+  requests: RequestsPerRun,
+): Goal[] {
   const ppP95 = pp.lateness.p95;
   const wkP95 = wk.lateness.p95;
   const ratio = ppP95 !== null && wkP95 !== null && ppP95 > 0 ? wkP95 / ppP95 : null;
@@ -130,6 +139,12 @@ export function checkGoals(pp: SideResult, wk: SideResult, trips: RoundTripResul
       target: "≤ 4",
       measured: `${fmt(maxSeq, 0)} (over ${trips.dispatches} dispatches)`,
       met: maxSeq !== null && maxSeq <= 4 && trips.dispatches === pp.scheduled,
+    },
+    {
+      goal: "Prefect requests caused by a run (no faults injected)",
+      target: `≤ ${MAX_REQUESTS_PER_RUN}`,
+      measured: `${fmt(requests.caused, 2)} (${fmt(requests.all, 2)} with the periodic ones)`,
+      met: Number.isFinite(requests.caused) && requests.caused <= MAX_REQUESTS_PER_RUN,
     },
     {
       goal: "every run COMPLETED",

@@ -37,10 +37,11 @@ const enc = encodeURIComponent;
  * const run = await prefect.readFlowRun(id); // null when it does not exist
  */
 /**
- * Retries of the worker-labels PATCH: one. It is cosmetic and sent after the pid, off the critical
- * path; one retry (logged at debug) rides out a busy SQLite server's 503 without piling retries on it.
+ * Retries of the worker-labels PATCH: none. It is cosmetic and sent after the pid, off the critical
+ * path; a refusal (a busy SQLite server's 503) is logged at debug, and a burst does not pile
+ * retries on the server.
  */
-export const LABEL_RETRIES = 1;
+export const LABEL_RETRIES = 0;
 
 export class PrefectClient implements PrefectApi {
   /** The transport, for calls outside the port (test helpers, admin tooling). */
@@ -131,7 +132,7 @@ export class PrefectClient implements PrefectApi {
     await this.call("PATCH", `/flow_runs/${enc(flowRunId)}`, { body: { infrastructure_pid: pid } });
   }
 
-  /** Merges labels into the run's (idempotent). Best effort: {@link LABEL_RETRIES} retry. */
+  /** Merges labels into the run's (idempotent). Best effort: {@link LABEL_RETRIES} retries. */
   async updateFlowRunLabels(flowRunId: string, labels: Record<string, string>): Promise<void> {
     await this.call("PATCH", `/flow_runs/${enc(flowRunId)}/labels`, {
       body: labels,

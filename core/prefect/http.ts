@@ -25,6 +25,8 @@ export interface RequestInfo {
   path: string;
   status: number;
   ms: number;
+  /** `performance.now()` when the attempt started (`ms` is rounded; benchmarks order requests by this). */
+  start: number;
 }
 
 /** Options of {@link PrefectHttp} (and of `PrefectClient`). */
@@ -221,7 +223,7 @@ export class PrefectHttp {
   private report(method: string, path: string, status: number, started: number): void {
     const ms = Math.round(performance.now() - started);
     this.logger.debug("Prefect API request", { method, path, status, ms });
-    this.onRequest?.({ method, path, status, ms });
+    this.onRequest?.({ method, path, status, ms, start: started });
   }
 
   private parse(method: string, path: string, status: number, text: string): Json | undefined {

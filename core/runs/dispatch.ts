@@ -4,8 +4,9 @@
  *
  * Critical path, 4 sequential Prefect round trips: read the run → read deployment, flow and pool
  * together → claim → record the pid. Templates that reference blocks or variables add their reads.
- * After the pid, off that path, two best-effort writes one after the other: the worker labels and
- * the run's own log lines ("submitting…", "Submitted…" or why it failed; core/runs/runLogs.ts).
+ * After the pid, off that path, two best-effort writes side by side, never retried: the worker
+ * labels and the run's own log lines ("submitting…", "Submitted…" or why it failed), which travel
+ * with other runs' lines when several dispatches finish together (core/runs/runLogs.ts).
  */
 
 import { submitOnce } from "../backends/startOnce.ts";
@@ -139,12 +140,13 @@ async function submit(
   await deps.faults?.afterSubmit?.(run.id);
   await api.setInfrastructurePid(run.id, pid);
   // Worker attribution labels and the run's log lines are cosmetic: after the pid, off the critical
-  // path, best effort, one after the other (a write beside another would make a SQLite server
-  // answer 503 to one of the two).
-  await api
-    .updateFlowRunLabels(run.id, workerLabels(deps, target.pool))
-    .catch((e) => logger.debug("could not label flow run", { flowRunId: run.id, error: describeError(e) }));
-  await runLog.flush(deps);
+  // path, side by side (one round trip, not two), best effort and never retried.
+  await Promise.all([
+    api
+      .updateFlowRunLabels(run.id, workerLabels(deps, target.pool))
+      .catch((e) => logger.debug("could not label flow run", { flowRunId: run.id, error: describeError(e) })),
+    runLog.flush(deps),
+  ]);
   logger.info("flow run submitted", { flowRunId: run.id, pid, pool: target.pool.name, resumed });
   return { outcome: "submitted", flowRunId: run.id, pid, resumed };
 }
@@ -169,7 +171,8 @@ export async function renderConfiguration(
   });
 }
 
-function workerLabels(deps: Deps, pool: WorkPool): Record<string, string> {
+/** The labels Prefect's worker gives the runs it submits (also repaired by core/runs/reconcile.ts). */
+export function workerLabels(deps: Pick<Deps, "workerName">, pool: WorkPool): Record<string, string> {
   return {
     "prefect.worker.name": deps.workerName,
     "prefect.worker.type": pool.type,

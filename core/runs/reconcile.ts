@@ -2,6 +2,7 @@
  * @module
  * The universal fallback, run on each tick for every served pool:
  * - Pending with a pid → inspect: failed or gone → Crashed.
+ * - In flight with a pid but without the worker labels (the dispatch's PATCH was refused) → label.
  * - Running with a pid → inspect: infrastructure failed or gone while the run is not finished → Crashed.
  * - our Pending without a pid older than the start timeout → resubmit with the claim's token; older
  *   than twice the timeout → Crashed. Nobody's run is left Pending.
@@ -16,7 +17,7 @@ import type { Deps } from "../runtime/deps.ts";
 import { describeError } from "../shared/errors.ts";
 import { cancelRun } from "./cancel.ts";
 import { forwardCrashLogs } from "./crashLogs.ts";
-import { dispatch, renderConfiguration } from "./dispatch.ts";
+import { dispatch, renderConfiguration, workerLabels } from "./dispatch.ts";
 import { loadPool } from "./pools.ts";
 import { reportExit } from "./report.ts";
 import { awaitsCancellation, isOwnClaim, proposeCrashed } from "./states.ts";
@@ -106,6 +107,7 @@ async function reconcileRun(
   if (awaitsCancellation(run.state)) return await cancelRun(run, pool, backend, deps);
 
   if (pid) {
+    await labelIfUnlabelled(run, pool, deps);
     const target = await readTarget(run, pool, backend, deps);
     if (!target) return none; // deployment or flow gone: the next tick (or the run's own engine) settles it
     const config = await renderConfiguration(run, target, deps);
@@ -149,6 +151,21 @@ async function reconcileRun(
     action: outcome.outcome === "submitted" ? "resubmitted" : "none",
     detail: outcome.outcome,
   };
+}
+
+/**
+ * The dispatch sends the worker labels once, never retried; a busy SQLite server refuses most of a
+ * burst's (a read-then-write that any concurrent write voids: 93 of 100 in a bench:aws burst).
+ * A submitted run still in flight without them gets them here, one PATCH per tick until one lands;
+ * best effort, never retried within the tick.
+ */
+async function labelIfUnlabelled(run: FlowRun, pool: WorkPool, deps: Deps): Promise<void> {
+  if (run.labels?.["prefect.worker.name"] !== undefined) return;
+  await deps.api
+    .updateFlowRunLabels(run.id, workerLabels(deps, pool))
+    .catch((e) =>
+      deps.logger.debug("could not label flow run", { flowRunId: run.id, error: describeError(e) }),
+    );
 }
 
 /**

@@ -5,13 +5,14 @@
  * <infrastructure>", why a submission or the infrastructure failed — written by pushpool, which
  * names itself as the submitter.
  *
- * Lines are collected while a use case runs and sent in one POST /logs/ at the end ({@link
- * RunLog.flush}), after the writes that matter (a dispatch flushes after the pid PATCH, off its
- * 4-round-trip critical path). Best effort: one retry at most (a shared SQLite server answers 503
- * to a write beside another), and a failure is logged here, never raised.
+ * Lines are collected while a use case runs and sent at the end ({@link RunLog.flush}), after the
+ * writes that matter (a dispatch flushes after the pid PATCH, off its 4-round-trip critical path,
+ * beside the labels PATCH). Best effort: never retried (it is cosmetic; a burst must not pile
+ * retries on the server), and a failure is logged here, never raised.
  *
- * Requests per run (dispatch): 4 sequential round trips up to the pid PATCH, then the labels PATCH
- * and this POST, one after the other (two concurrent writes would make SQLite refuse one).
+ * Lines that travel together: one POST /logs/ at a time per Prefect client; the lines of every run
+ * flushed while it is in flight go together in the next one, as Prefect's worker batches its log
+ * lines. The concurrent dispatches of a batch (a Lambda instance's 10 records) send 1–3 POSTs, not 10.
  */
 import type { Clock } from "../ports/clock.ts";
 import type { Logger } from "../ports/logger.ts";
@@ -21,8 +22,10 @@ import { describeError } from "../shared/errors.ts";
 
 /** The logger name Prefect's worker writes a flow run's logs under. */
 export const RUN_LOGGER = "prefect.flow_runs.worker";
-/** Retries of the logs POST: one (it is cosmetic; a burst must not pile retries on the server). */
-export const RUN_LOG_RETRIES = 1;
+/** Retries of the logs POST: none (it is cosmetic; a burst must not pile retries on the server). */
+export const RUN_LOG_RETRIES = 0;
+/** The most runs' lines one POST carries (a burst's lines go in a few POSTs, none of them huge). */
+export const RUNS_PER_LOG_POST = 50;
 
 /** Python logging levels, as Prefect stores them. */
 export const LEVEL = { debug: 10, info: 20, warning: 30, error: 40 } as const;
@@ -61,7 +64,7 @@ export class RunLog {
     const batch = this.entries.splice(0);
     if (batch.length === 0) return;
     try {
-      await deps.api.createLogs(batch, { maxRetries: RUN_LOG_RETRIES });
+      await senderFor(deps.api).send(batch);
     } catch (error) {
       deps.logger.warn("could not write the flow run's logs", {
         flowRunId: this.flowRunId,
@@ -82,5 +85,63 @@ export class RunLog {
       timestamp: new Date(at).toISOString(),
       flow_run_id: this.flowRunId,
     });
+  }
+}
+
+type LogsApi = Pick<PrefectApi, "createLogs">;
+
+/** One sender per Prefect client (a runtime's `api`), so its runs' lines can travel together. */
+const senders = new WeakMap<LogsApi, LogSender>();
+
+function senderFor(api: LogsApi): LogSender {
+  let sender = senders.get(api);
+  if (!sender) {
+    sender = new LogSender(api);
+    senders.set(api, sender);
+  }
+  return sender;
+}
+
+interface Pending {
+  entries: LogCreate[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * At most one POST /logs/ in flight; what is flushed meanwhile waits for it and goes in the next,
+ * up to {@link RUNS_PER_LOG_POST} runs' lines per POST. Each caller learns how its own lines fared.
+ */
+class LogSender {
+  private readonly waiting: Pending[] = [];
+  private sending = false;
+
+  constructor(private readonly api: LogsApi) {}
+
+  send(entries: LogCreate[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ entries, resolve, reject });
+      if (!this.sending) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.sending = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, RUNS_PER_LOG_POST);
+        try {
+          await this.api.createLogs(
+            batch.flatMap((p) => p.entries),
+            { maxRetries: RUN_LOG_RETRIES },
+          );
+          for (const p of batch) p.resolve();
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
   }
 }

@@ -82,7 +82,7 @@ describe("pushpool local, as prefect worker start", () => {
     const workers = await rest<{ name: string }[]>("POST", `/work_pools/${pool}/workers/filter`, {});
     expect(workers.map((w) => w.name)).toContain("e2e-laptop");
     // The labels PATCH is best effort (core/prefect/client.ts LABEL_RETRIES): a run whose PATCH a
-    // busy SQLite server refused twice carries none, but no run carries another worker's name.
+    // busy SQLite server refused (never retried) carries none, but no run carries another worker's name.
     const named = [a, b].map((r) => r.labels?.["prefect.worker.name"]);
     expect(named).toContain("e2e-laptop");
     for (const name of named) expect([undefined, "e2e-laptop"]).toContain(name);

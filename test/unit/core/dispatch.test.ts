@@ -32,8 +32,8 @@ describe("dispatch", () => {
       "readWorkPool",
       "setState",
       "setInfrastructurePid",
-      "updateFlowRunLabels", // cosmetic: after the pid, off the critical path
-      "createLogs", // the run's log lines, one best-effort POST after the labels
+      "updateFlowRunLabels", // cosmetic: after the pid, off the critical path…
+      "createLogs", // …beside the run's log lines (one round trip for both)
     ]);
   });
 

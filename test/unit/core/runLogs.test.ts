@@ -32,7 +32,7 @@ describe("RunLog", () => {
     ]);
   });
 
-  it("flushes in one POST with at most one retry, then forgets the lines", async () => {
+  it("flushes in one POST, never retried, then forgets the lines", async () => {
     const api = new FakePrefect();
     const log = new RunLog("r1");
     log.info("a");
@@ -40,7 +40,57 @@ describe("RunLog", () => {
     await log.flush({ api, logger: silentLogger });
     await log.flush({ api, logger: silentLogger });
     expect(api.calls).toEqual([`createLogs 2 maxRetries=${RUN_LOG_RETRIES}`]);
-    expect(RUN_LOG_RETRIES).toBe(1);
+    expect(RUN_LOG_RETRIES).toBe(0);
+  });
+
+  it("lines flushed while a POST is in flight travel together in the next one", async () => {
+    const sent: string[][] = [];
+    let release = () => {};
+    const api = {
+      createLogs: (logs: LogCreate[]) => {
+        sent.push(logs.map((l) => `${l.flow_run_id} ${l.message}`));
+        return sent.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve();
+      },
+    };
+    const logs = ["r1", "r2", "r3"].map((id) => {
+      const log = new RunLog(id);
+      log.info(`hello ${id}`);
+      return log;
+    });
+    const first = logs[0]?.flush({ api, logger: silentLogger });
+    const rest = logs.slice(1).map((log) => log.flush({ api, logger: silentLogger }));
+    expect(sent).toEqual([["r1 hello r1"]]);
+    release();
+    await Promise.all([first, ...rest]);
+    expect(sent).toEqual([["r1 hello r1"], ["r2 hello r2", "r3 hello r3"]]);
+  });
+
+  it("a refused shared POST is reported for each run whose lines it carried", async () => {
+    const warned: unknown[] = [];
+    const logger = { ...silentLogger, warn: (_m: string, f?: unknown) => warned.push(f) };
+    let calls = 0;
+    let release = () => {};
+    const api = {
+      createLogs: () => {
+        calls++;
+        return calls === 1
+          ? new Promise<void>((r) => (release = r))
+          : Promise.reject(new Error("503 Service Unavailable"));
+      },
+    };
+    const [a, b, c] = ["a", "b", "c"].map((id) => {
+      const log = new RunLog(id);
+      log.info("x");
+      return log;
+    });
+    const flushes = [a, b, c].map((log) => log?.flush({ api, logger }));
+    release();
+    await Promise.all(flushes);
+    expect(calls).toBe(2);
+    expect(warned).toEqual([
+      { flowRunId: "b", lines: 1, error: expect.stringContaining("503") },
+      { flowRunId: "c", lines: 1, error: expect.stringContaining("503") },
+    ]);
   });
 
   it("never throws: a refused POST is reported on the logger", async () => {
