@@ -1,13 +1,16 @@
 import { defineConfig } from "vitest/config";
 
-// Quiet output: the runner shows test files, not logs. Code-under-test output is buffered per test and
-// printed only when the test fails (test/setup/quietOutput.ts); console.* likewise (`silent`); only
-// tests slower than 60 s are listed by name under their file.
+// Quiet output: the runner shows progress, not logs. Code-under-test output is buffered per test and
+// printed only when the test fails (test/setup/quietOutput.ts); console.* likewise (`silent`). On a
+// terminal the default reporter redraws one progress view (tests slower than 60 s named under their
+// file); without one (CI, a pipe) it would print a line per file — nearly 200 — so dots instead,
+// with every failure in full and the summary.
 const setupFiles = ["test/setup/quietOutput.ts"];
 
 export default defineConfig({
   test: {
     silent: "passed-only",
+    reporters: process.stdout.isTTY ? ["default"] : ["dot"],
     slowTestThreshold: 60_000,
     projects: [
       {
