@@ -32,20 +32,22 @@ import { REPO_ROOT, startPrefectServer, VENV_BIN } from "../functions/local/pref
 import { PrefectAdmin } from "../test/peers/helpers/prefectAdmin.ts";
 import { cpuBetween, sampleCpu } from "./awsCpu.ts";
 import { createRuns, sleep, tailOf } from "./awsHarness.ts";
-import { type Instant, sideResult } from "./awsReport.ts";
+import { sideResult } from "./awsReport.ts";
 import { startCloudDispatcher } from "./cloudHarness.ts";
+import { planInstants, readConfig } from "./cloudPlan.ts";
 import {
   asCalls,
   type CloudLabels,
   cloudGoals,
   cloudMarkdown,
   cloudSide,
+  prefectTripsLine,
   type Submission,
   writeCloudResults,
 } from "./cloudReport.ts";
 import { type CloudTarget, cloudDeps, stderrLogger } from "./cloudRuntime.ts";
-import { envNumber, type Side } from "./plan.ts";
-import { quantile } from "./stats.ts";
+import type { Side } from "./plan.ts";
+
 import { startPrefectWorker, type WorkerProcess } from "./workerProcess.ts";
 
 const WORKER_PREFETCH_SECONDS = 10;
@@ -76,26 +78,6 @@ export interface CloudBenchSpec {
   startWorld(o: { home: string; runSeconds: number }): Promise<CloudWorld>;
 }
 
-function readConfig(prefix: string, env: Record<string, string | undefined>) {
-  const num = (name: string, fallback: number, min: number) =>
-    envNumber(env, `${prefix}_${name}`, fallback, min);
-  const instants = Math.round(num("INSTANTS", 4, 1));
-  const runsPerInstant = Math.round(num("RUNS_PER_INSTANT", 30, 1));
-  const c = {
-    instants,
-    runsPerInstant,
-    intervalSeconds: num("INTERVAL_SECONDS", 60, 10),
-    workerOffsetSeconds: num("WORKER_OFFSET_SECONDS", 30, 0),
-    aheadSeconds: num("AHEAD_SECONDS", 60 + 0.4 * 2 * instants * runsPerInstant, 10),
-    tickBeforeSeconds: num("TICK_BEFORE_SECONDS", 50, 1),
-    runSeconds: num("RUN_SECONDS", 20, 1),
-    settleSeconds: num("SETTLE_SECONDS", 120, 10),
-  };
-  if (c.workerOffsetSeconds >= c.intervalSeconds)
-    throw new Error(`${prefix}_WORKER_OFFSET_SECONDS must be smaller than ${prefix}_INTERVAL_SECONDS`);
-  return c;
-}
-
 export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
   const log = (s: string) =>
     process.stderr.write(`[bench:${spec.cloud} ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -107,10 +89,12 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
   };
   log(`starting the Prefect server and the fake cloud…`);
   const server = await startPrefectServer({ database: peerDatabase() });
-  const world = await spec.startWorld({ home, runSeconds: cfg.runSeconds });
+  let world: CloudWorld | undefined;
   let worker: WorkerProcess | undefined;
   let child: Awaited<ReturnType<typeof startCloudDispatcher>> | undefined;
   try {
+    const fakes = await spec.startWorld({ home, runSeconds: cfg.runSeconds });
+    world = fakes;
     const admin = new PrefectAdmin(server.apiUrl);
     const template = (await admin.client.readDefaultBaseJobTemplate(spec.poolType)) as JsonObject | null;
     if (!template) throw new Error(`the Prefect server has no default template for '${spec.poolType}'`);
@@ -124,7 +108,7 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
       const d = await admin.createDeployment({
         name: `${pool.name}-deployment`,
         work_pool_name: pool.name,
-        job_variables: world.jobVariables,
+        job_variables: fakes.jobVariables,
       });
       deployments[side] = d.id;
     }
@@ -139,7 +123,7 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
         PATH: `${VENV_BIN}:${base.PATH}`,
         PREFECT_HOME: join(home, "worker-prefect-home"),
         PREFECT_API_URL: server.apiUrl,
-        ...world.workerEnv,
+        ...fakes.workerEnv,
       },
     });
     const handlerEnv: Record<string, string> = {
@@ -153,14 +137,14 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
     };
     log("starting pushpool's function process…");
     const spawned = await startCloudDispatcher({
-      target: world.target,
+      target: fakes.target,
       env: handlerEnv,
       logFile: join(home, "dispatcher.log"),
       maxDelaySeconds: spec.maxDelaySeconds,
     });
     child = spawned;
     const tickRt = await cloudDeps({
-      target: world.target,
+      target: fakes.target,
       env: handlerEnv,
       queue: spawned.queue,
       logger: stderrLogger("tick"),
@@ -168,25 +152,7 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
 
     const created0 = Date.now();
     const t0 = Math.ceil((created0 + cfg.aheadSeconds * 1000) / 1000) * 1000;
-    const instants: Instant[] = [];
-    for (let k = 0; k < cfg.instants; k++) {
-      const open = t0 + k * cfg.intervalSeconds * 1000;
-      const wkOpen = open + cfg.workerOffsetSeconds * 1000;
-      instants.push({
-        side: "pushpool",
-        index: k,
-        open,
-        scheduled: open + spec.leadSeconds * 1000,
-        runIds: [],
-      });
-      instants.push({
-        side: "worker",
-        index: k,
-        open: wkOpen,
-        scheduled: wkOpen + WORKER_PREFETCH_SECONDS * 1000,
-        runIds: [],
-      });
-    }
+    const instants = planInstants(cfg, t0, spec.leadSeconds, WORKER_PREFETCH_SECONDS);
     log(`creating ${2 * cfg.instants * cfg.runsPerInstant} scheduled runs…`);
     const jobs = instants.flatMap((instant) =>
       Array.from({ length: cfg.runsPerInstant }, (_, i) => ({ instant, i })),
@@ -237,7 +203,7 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
     const all = instants.flatMap((i) => i.runIds);
     const lastOpen = Math.max(...instants.map((i) => i.open));
     const submittedIds = () =>
-      new Set([...world.submissions("pushpool"), ...world.submissions("worker")].map((s) => s.flowRunId));
+      new Set([...fakes.submissions("pushpool"), ...fakes.submissions("worker")].map((s) => s.flowRunId));
     for (let logged = 0; Date.now() < lastOpen + cfg.settleSeconds * 1000; ) {
       const seen = submittedIds();
       const n = all.filter((id) => seen.has(id)).length;
@@ -260,7 +226,7 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
     const wkLog = worker.tail(40);
     worker = undefined;
 
-    const subs = { pushpool: world.submissions("pushpool"), worker: world.submissions("worker") };
+    const subs = { pushpool: fakes.submissions("pushpool"), worker: fakes.submissions("worker") };
     const times = [...subs.pushpool, ...subs.worker].map((s) => s.at);
     const period = {
       from: Math.min(...instants.map((i) => i.open), ...times) - 1500,
@@ -279,7 +245,7 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
           distinctSpecs: 0,
           cpuNote: note,
         }),
-        world.calls(s),
+        fakes.calls(s),
       );
     const pp = side(
       "pushpool",
@@ -296,17 +262,11 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
       `pushpool's windows (scheduled − lead) every ${cfg.intervalSeconds} s, the worker's ${cfg.workerOffsetSeconds} s after each; ` +
       `the tick (every ${TICK_SECONDS} s) fires ${cfg.tickBeforeSeconds} s before each pushpool window. Each container "runs" ${cfg.runSeconds} s on the fake.`;
     const setup =
-      `One Prefect server; ${world.describe} pushpool: core's tick in the bench process on an in-process delayed queue, ` +
+      `One Prefect server; ${fakes.describe} pushpool: core's tick in the bench process on an in-process delayed queue, ` +
       `one function process (core's handleMessage, every delivered message handled at once), lead ${spec.leadSeconds} s. ` +
       `Prefect worker: \`prefect worker start --type ${spec.poolType}\`, default settings (poll 10 s, prefetch 10 s). ` +
       `${cpus().length} CPUs shared with other engineers' work; load average ${load0} before the instants and ${load1} after.`;
-    const trips = new Map<string, number[]>();
-    for (const t of result.prefectTrips)
-      trips.set(`${t.method} ${t.path}`, [...(trips.get(`${t.method} ${t.path}`) ?? []), t.ms]);
-    const tripLine = [...trips.entries()]
-      .sort((a, b) => b[1].length - a[1].length)
-      .map(([k, v]) => `${k} ×${v.length} (${fmt0(quantile(v, 0.5))} / ${fmt0(quantile(v, 0.95))})`)
-      .join("; ");
+    const tripLine = prefectTripsLine(result.prefectTrips);
     process.stdout.write(
       `\n## ${spec.labels.title}\n\n${spacing}\n${setup}\n\n${cloudMarkdown(pp, wk, goals, spec.labels)}\n` +
         `\npushpool function → Prefect API, requests (median / p95 ms): ${tripLine}\n` +
@@ -342,7 +302,7 @@ export async function runCloudBench(spec: CloudBenchSpec): Promise<number> {
   } finally {
     child?.kill();
     await worker?.stop();
-    await world.stop().catch(() => {});
+    await world?.stop().catch(() => {});
     await server.stop().catch(() => {});
     if (process.env[`${spec.prefix}_KEEP`]) log(`kept ${home} (${spec.prefix}_KEEP)`);
     else rmSync(home, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { AwsCall } from "./awsProxy.ts";
 import { type AwsSideResult, type Goal, type Instant, runTaskTimes } from "./awsReport.ts";
 import type { Side } from "./plan.ts";
-import { fmt, type Summary } from "./stats.ts";
+import { fmt, quantile, type Summary } from "./stats.ts";
 import { cdfSvg } from "./svg.ts";
 
 export interface Submission {
@@ -206,4 +206,15 @@ export function writeCloudResults(o: {
     }),
   );
   return { json, svg };
+}
+
+/** The function's Prefect requests by endpoint: `GET /flow_runs/:id ×120 (median / p95 ms)`; … */
+export function prefectTripsLine(trips: readonly { method: string; path: string; ms: number }[]): string {
+  const by = new Map<string, number[]>();
+  for (const t of trips) by.set(`${t.method} ${t.path}`, [...(by.get(`${t.method} ${t.path}`) ?? []), t.ms]);
+  const ms = (v: number | null) => (v === null ? "–" : v.toFixed(0));
+  return [...by.entries()]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([k, v]) => `${k} ×${v.length} (${ms(quantile(v, 0.5))} / ${ms(quantile(v, 0.95))})`)
+    .join("; ");
 }
