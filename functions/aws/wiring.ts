@@ -28,11 +28,12 @@ import { buildDeps } from "../../core/runtime/buildDeps.ts";
 import { type Config, loadConfig } from "../../core/runtime/config.ts";
 import type { Deps, Faults } from "../../core/runtime/deps.ts";
 import { checkAtStart, perInstance } from "../../core/runtime/instance.ts";
+import { SECRET_SETTINGS, secretSettingValues } from "../../core/runtime/secretEnv.ts";
 import { ConfigError } from "../../core/shared/errors.ts";
 import { ecsApiFactory } from "./ecsApi.ts";
 import { type FunctionLogger, functionLogger } from "./logger.ts";
 import { MAX_SQS_DELAY_SECONDS, SqsQueue } from "./queue.ts";
-import { resolveSecrets, SECRET_ENV_NAMES, secretValues } from "./secrets.ts";
+import { resolveSecrets } from "./secrets.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -61,7 +62,7 @@ export interface RuntimeOptions {
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<AwsRuntime> {
   const env = await resolveSecrets(options.env ?? process.env);
-  const logger = functionLogger(secretValues(env));
+  const logger = functionLogger(secretSettingValues(env));
   const config = loadConfig(env);
   const api = withReadCache(prefectClientFromEnv(env, { logger, onRequest: options.onPrefectRequest }), {
     clock: systemClock,
@@ -148,6 +149,6 @@ const AWS_CREDENTIAL_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S
 /** `{{ $VAR }}` placeholders must not read pushpool's own secrets or the role's credentials. */
 function withoutSecrets(env: Env): Env {
   const copy = { ...env };
-  for (const name of [...SECRET_ENV_NAMES, ...AWS_CREDENTIAL_ENV]) delete copy[name];
+  for (const name of [...SECRET_SETTINGS, ...AWS_CREDENTIAL_ENV]) delete copy[name];
   return copy;
 }

@@ -30,10 +30,11 @@ import { buildDeps } from "../../core/runtime/buildDeps.ts";
 import { type Config, loadConfig } from "../../core/runtime/config.ts";
 import type { Deps, Faults } from "../../core/runtime/deps.ts";
 import { checkAtStart, perInstance } from "../../core/runtime/instance.ts";
+import { SECRET_SETTINGS, secretSettingValues } from "../../core/runtime/secretEnv.ts";
 import { ConfigError } from "../../core/shared/errors.ts";
 import { lazyCloudRunApiFactory } from "./lazyCloudRun.ts";
 import { lazyVertexApiFactory } from "./lazyVertex.ts";
-import { functionLogger, SECRET_ENV_NAMES, secretValues } from "./logger.ts";
+import { functionLogger } from "./logger.ts";
 import { type DeadLetterPublisher, productionDeadLetter, productionQueue } from "./queueFactory.ts";
 
 type Env = Record<string, string | undefined>;
@@ -69,7 +70,7 @@ export interface RuntimeOptions {
 
 export function createRuntime(options: RuntimeOptions = {}): GcpRuntime {
   const env = options.env ?? process.env;
-  const logger = options.logger ?? functionLogger(secretValues(env));
+  const logger = options.logger ?? functionLogger(secretSettingValues(env));
   const config = loadConfig(env);
   const api = withReadCache(prefectClientFromEnv(env, { logger, onRequest: options.onPrefectRequest }), {
     clock: systemClock,
@@ -163,6 +164,6 @@ function positiveInt(value: string | undefined, name: string): number | undefine
 /** `{{ $VAR }}` placeholders must not read pushpool's own secrets. */
 function withoutSecrets(env: Env): Env {
   const copy = { ...env };
-  for (const name of SECRET_ENV_NAMES) delete copy[name];
+  for (const name of SECRET_SETTINGS) delete copy[name];
   return copy;
 }
