@@ -2,9 +2,9 @@
  * @module
  * The settings that hold secrets in every runtime's environment, and their values for the
  * redactor (core/shared/redact.ts): the Prefect API key and auth string, and the webhook secrets
- * (each `secret` of a `PUSHPOOL_WEBHOOK_KEYS` JSON array too). The same rule as
- * functions/aws/secrets.ts, shared here for the runtimes that get secrets already resolved into
- * their plain names (Azure Key Vault references, GCP Secret Manager mounts).
+ * (each `secret` of a `PUSHPOOL_WEBHOOK_KEYS` JSON array too), once they are resolved into their
+ * plain names (AWS: functions/aws/secrets.ts fetches them; Azure Key Vault references and GCP
+ * Secret Manager mounts arrive resolved).
  */
 
 type Env = Record<string, string | undefined>;

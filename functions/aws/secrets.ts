@@ -47,12 +47,6 @@ const SOURCES: readonly SecretSource[] = [
 ];
 
 /** Names of every variable that may hold a secret value (for the log redactor). */
-export const SECRET_ENV_NAMES = [
-  "PREFECT_API_KEY",
-  "PREFECT_API_AUTH_STRING",
-  "PUSHPOOL_WEBHOOK_SECRET",
-  "PUSHPOOL_WEBHOOK_KEYS",
-] as const;
 
 /**
  * The environment with secrets fetched from Secrets Manager / SSM into their plain names. Only
@@ -82,32 +76,6 @@ export async function resolveSecrets(env: Env): Promise<Env> {
     }),
   );
   return out;
-}
-
-/** Every secret value present in a (resolved) environment, for the redactor. */
-export function secretValues(env: Env): string[] {
-  const values: string[] = [];
-  for (const name of SECRET_ENV_NAMES) {
-    const value = env[name];
-    if (!value) continue;
-    values.push(value);
-    if (name === "PUSHPOOL_WEBHOOK_KEYS") values.push(...webhookSecretsIn(value));
-  }
-  return values;
-}
-
-function webhookSecretsIn(json: string): string[] {
-  try {
-    const keys: unknown = JSON.parse(json);
-    if (!Array.isArray(keys)) return [];
-    return keys.flatMap((k) =>
-      typeof k === "object" && k !== null && typeof (k as { secret?: unknown }).secret === "string"
-        ? [(k as { secret: string }).secret]
-        : [],
-    );
-  } catch {
-    return [];
-  }
 }
 
 async function readSecret(id: string): Promise<string | undefined> {

@@ -9,14 +9,11 @@
  * Export: `handler` (functions/aws/webhook.handler).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { trigger } from "../../core/runs/trigger.ts";
+import { NOT_CONFIGURED, serveWebhook, webhookKeys } from "../../core/runtime/webhook.ts";
 import { describeError } from "../../core/shared/errors.ts";
-import { parseWebhookConfig, type WebhookKey } from "../../core/webhook/config.ts";
-import { handleWebhook } from "../../core/webhook/handler.ts";
+import type { WebhookResponse } from "../../core/webhook/handler.ts";
 import { webhookRequest } from "./envelope.ts";
 import { type AwsRuntime, runtime } from "./wiring.ts";
-
-const keysOf = new WeakMap<AwsRuntime, WebhookKey[]>();
 
 export function makeWebhookHandler(getRuntime: () => Promise<AwsRuntime> = runtime) {
   return async (
@@ -26,16 +23,8 @@ export function makeWebhookHandler(getRuntime: () => Promise<AwsRuntime> = runti
     const rt = await getRuntime();
     rt.logger.withContext(context);
     const { deps, logger } = rt;
-    let keys = keysOf.get(rt);
-    if (!keys) {
-      try {
-        keys = parseWebhookConfig(rt.env);
-        keysOf.set(rt, keys);
-      } catch (error) {
-        logger.error("webhook is not configured", { error: describeError(error) });
-        return result(503, { error: "not_configured", message: "the webhook has no key configured" });
-      }
-    }
+    const keys = webhookKeys(rt);
+    if (!keys) return lambdaResult(NOT_CONFIGURED);
     let request: ReturnType<typeof webhookRequest>;
     try {
       request = webhookRequest(event);
@@ -43,13 +32,8 @@ export function makeWebhookHandler(getRuntime: () => Promise<AwsRuntime> = runti
       logger.warn("webhook event rejected", { reason: describeError(error) });
       return result(400, { error: "bad_request", message: "not a Function URL request" });
     }
-    const response = await handleWebhook(request, {
-      keys,
-      now: deps.clock.now(),
-      logger,
-      trigger: (message) => trigger(message, deps),
-    });
-    return { statusCode: response.status, headers: response.headers, body: response.body };
+    const response = await serveWebhook(request, keys, rt);
+    return lambdaResult(response);
   };
 }
 
@@ -62,3 +46,7 @@ function result(status: number, payload: unknown): APIGatewayProxyStructuredResu
 }
 
 export const handler = makeWebhookHandler();
+
+function lambdaResult(response: WebhookResponse): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: response.status, headers: response.headers, body: response.body };
+}

@@ -27,12 +27,13 @@ import { withReadCache } from "../../core/prefect/readCache.ts";
 import { buildDeps } from "../../core/runtime/buildDeps.ts";
 import { type Config, loadConfig } from "../../core/runtime/config.ts";
 import type { Deps, Faults } from "../../core/runtime/deps.ts";
-import { assertPreflight } from "../../core/runtime/preflight.ts";
-import { ConfigError, describeError } from "../../core/shared/errors.ts";
+import { checkAtStart, perInstance } from "../../core/runtime/instance.ts";
+import { SECRET_SETTINGS, secretSettingValues } from "../../core/runtime/secretEnv.ts";
+import { ConfigError } from "../../core/shared/errors.ts";
 import { ecsApiFactory } from "./ecsApi.ts";
 import { type FunctionLogger, functionLogger } from "./logger.ts";
 import { MAX_SQS_DELAY_SECONDS, SqsQueue } from "./queue.ts";
-import { resolveSecrets, SECRET_ENV_NAMES, secretValues } from "./secrets.ts";
+import { resolveSecrets } from "./secrets.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -61,7 +62,7 @@ export interface RuntimeOptions {
 
 export async function createRuntime(options: RuntimeOptions = {}): Promise<AwsRuntime> {
   const env = await resolveSecrets(options.env ?? process.env);
-  const logger = functionLogger(secretValues(env));
+  const logger = functionLogger(secretSettingValues(env));
   const config = loadConfig(env);
   const api = withReadCache(prefectClientFromEnv(env, { logger, onRequest: options.onPrefectRequest }), {
     clock: systemClock,
@@ -111,45 +112,23 @@ function lazyQueue(env: Env): Queue {
   };
 }
 
-let current: Promise<AwsRuntime> | undefined;
+const instance = perInstance(
+  () => createRuntime(),
+  (rt: AwsRuntime) =>
+    checkAtStart(rt, nodeFetch, "this invocation fails and its messages return to the queue"),
+);
 
 /**
  * The runtime of this function instance, built on first use from `process.env` and checked once
- * (core/runtime/preflight.ts). A failed build or check is not cached: the invocation fails (its
- * messages go back on the queue) and the next one tries again.
+ * (core/runtime/instance.ts): a failed build or check is not cached, the next invocation tries again.
  */
 export function runtime(): Promise<AwsRuntime> {
-  if (!current) {
-    const building = createRuntime().then(checkedOnce);
-    current = building;
-    building.catch(() => {
-      if (current === building) current = undefined;
-    });
-  }
-  return current;
-}
-
-/** The start-up checks of a cold start: a failure is one error line with the fix, then thrown. */
-async function checkedOnce(rt: AwsRuntime): Promise<AwsRuntime> {
-  try {
-    await assertPreflight({
-      ...rt.config.prefect,
-      pools: rt.config.pools,
-      servedTypes: [...rt.deps.backends.keys()],
-      fetch: nodeFetch,
-    });
-  } catch (error) {
-    rt.logger.error("start-up check failed; this invocation fails and its messages return to the queue", {
-      error: describeError(error),
-    });
-    throw error;
-  }
-  return rt;
+  return instance.get();
 }
 
 /** Tests: forget the cached runtime (the next invocation rebuilds it from `process.env`). */
 export function resetRuntime(): void {
-  current = undefined;
+  instance.reset();
 }
 
 /** Whether an ECS cluster (name or ARN) is one this deployment serves. */
@@ -170,6 +149,6 @@ const AWS_CREDENTIAL_ENV = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S
 /** `{{ $VAR }}` placeholders must not read pushpool's own secrets or the role's credentials. */
 function withoutSecrets(env: Env): Env {
   const copy = { ...env };
-  for (const name of [...SECRET_ENV_NAMES, ...AWS_CREDENTIAL_ENV]) delete copy[name];
+  for (const name of [...SECRET_SETTINGS, ...AWS_CREDENTIAL_ENV]) delete copy[name];
   return copy;
 }

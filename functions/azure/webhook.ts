@@ -7,16 +7,12 @@
  * request is answered 503 and the reason logged.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import { trigger } from "../../core/runs/trigger.ts";
-import { describeError } from "../../core/shared/errors.ts";
-import { parseWebhookConfig, type WebhookKey } from "../../core/webhook/config.ts";
-import { handleWebhook, type WebhookRequest } from "../../core/webhook/handler.ts";
+import { NOT_CONFIGURED, serveWebhook, webhookKeys } from "../../core/runtime/webhook.ts";
+import type { WebhookRequest } from "../../core/webhook/handler.ts";
 import { type AzureRuntime, runtime } from "./wiring.ts";
 
 /** The host's route prefix (host.json `extensions.http.routePrefix`, default `api`). */
 export const ROUTE_PREFIX = "/api";
-
-const keysOf = new WeakMap<AzureRuntime, WebhookKey[]>();
 
 /** An HttpRequest → core WebhookRequest: lower-case headers, the raw body bytes, the route's path. */
 export async function webhookRequest(request: HttpRequest): Promise<WebhookRequest> {
@@ -33,32 +29,9 @@ export async function webhookRequest(request: HttpRequest): Promise<WebhookReque
 export function makeWebhookHandler(getRuntime: () => Promise<AzureRuntime> = runtime) {
   return async (request: HttpRequest, _context?: InvocationContext): Promise<HttpResponseInit> => {
     const rt = await getRuntime();
-    const { deps, logger } = rt;
-    let keys = keysOf.get(rt);
-    if (!keys) {
-      try {
-        keys = parseWebhookConfig(rt.env);
-        keysOf.set(rt, keys);
-      } catch (error) {
-        logger.error("webhook is not configured", { error: describeError(error) });
-        return result(503, { error: "not_configured", message: "the webhook has no key configured" });
-      }
-    }
-    const response = await handleWebhook(await webhookRequest(request), {
-      keys,
-      now: deps.clock.now(),
-      logger,
-      trigger: (message) => trigger(message, deps),
-    });
+    const keys = webhookKeys(rt);
+    const response = keys ? await serveWebhook(await webhookRequest(request), keys, rt) : NOT_CONFIGURED;
     return { status: response.status, headers: response.headers, body: response.body };
-  };
-}
-
-function result(status: number, payload: unknown): HttpResponseInit {
-  return {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-    body: JSON.stringify(payload),
   };
 }
 

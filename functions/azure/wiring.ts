@@ -22,9 +22,9 @@ import { withReadCache } from "../../core/prefect/readCache.ts";
 import { buildDeps } from "../../core/runtime/buildDeps.ts";
 import { type Config, loadConfig } from "../../core/runtime/config.ts";
 import type { Deps, Faults } from "../../core/runtime/deps.ts";
-import { assertPreflight } from "../../core/runtime/preflight.ts";
+import { checkAtStart, perInstance } from "../../core/runtime/instance.ts";
 import { SECRET_SETTINGS, secretSettingValues } from "../../core/runtime/secretEnv.ts";
-import { ConfigError, describeError } from "../../core/shared/errors.ts";
+import { ConfigError } from "../../core/shared/errors.ts";
 import type { AzureBaseConfig } from "./aciApi.ts";
 import { withDefaultSubscription } from "./defaultSubscription.ts";
 import { poisonQueueName } from "./hostSettings.ts";
@@ -135,45 +135,28 @@ function lazyQueue(client: () => QueueClient): Queue {
   };
 }
 
-let current: Promise<AzureRuntime> | undefined;
+const instance = perInstance(
+  () => createRuntime(),
+  (rt: AzureRuntime) =>
+    checkAtStart(rt, nodeFetch, "this invocation fails and a queue message returns to the queue"),
+);
 
 /**
- * The runtime of this instance, built on first use from `process.env` and checked once
- * (core/runtime/preflight.ts). A failed build or check is not cached: the invocation fails (a
- * queue message returns to the queue) and the next one tries again.
+ * The runtime of this function instance, built on first use from `process.env` and checked once
+ * (core/runtime/instance.ts): a failed build or check is not cached, the next invocation tries again.
  */
 export function runtime(): Promise<AzureRuntime> {
-  if (!current) {
-    const building = createRuntime().then(checkedOnce);
-    current = building;
-    building.catch(() => {
-      if (current === building) current = undefined;
-    });
-  }
-  return current;
+  return instance.get();
 }
 
-/** The start-up checks of a cold start: a failure is one error line with the fix, then thrown. */
-export async function checkedOnce(rt: AzureRuntime): Promise<AzureRuntime> {
-  try {
-    await assertPreflight({
-      ...rt.config.prefect,
-      pools: rt.config.pools,
-      servedTypes: [...rt.deps.backends.keys()],
-      fetch: nodeFetch,
-    });
-  } catch (error) {
-    rt.logger.error("start-up check failed; this invocation fails and a queue message returns to the queue", {
-      error: describeError(error),
-    });
-    throw error;
-  }
-  return rt;
+/** The start-up checks of a cold start (core/runtime/instance.ts). */
+export function checkedOnce(rt: AzureRuntime): Promise<AzureRuntime> {
+  return checkAtStart(rt, nodeFetch, "this invocation fails and a queue message returns to the queue");
 }
 
-/** Tests: forget the cached runtime. */
+/** Tests: forget the cached runtime (the next invocation rebuilds it from `process.env`). */
 export function resetRuntime(): void {
-  current = undefined;
+  instance.reset();
 }
 
 function blank(value: string | undefined): string | undefined {

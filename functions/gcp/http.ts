@@ -7,8 +7,9 @@
  */
 import type { Request, Response } from "@google-cloud/functions-framework";
 import type { Logger } from "../../core/ports/logger.ts";
+import { secretSettingValues } from "../../core/runtime/secretEnv.ts";
 import { describeError } from "../../core/shared/errors.ts";
-import { functionLogger, secretValues } from "./logger.ts";
+import { functionLogger } from "./logger.ts";
 
 /** The request body as text (empty when there is none). */
 export function rawText(req: Request): string {
@@ -57,6 +58,6 @@ export async function runtimeOr500<R>(
 
 let fallback: Logger | undefined;
 function fallbackLogger(): Logger {
-  fallback ??= functionLogger(secretValues(process.env));
+  fallback ??= functionLogger(secretSettingValues(process.env));
   return fallback;
 }

@@ -15,39 +15,6 @@ type Level = keyof Logger;
 const SEVERITY: Record<Level, string> = { debug: "DEBUG", info: "INFO", warn: "WARNING", error: "ERROR" };
 const RANK: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-/** The environment variables whose values are secrets (Secret Manager references mounted as env). */
-export const SECRET_ENV_NAMES = [
-  "PREFECT_API_KEY",
-  "PREFECT_API_AUTH_STRING",
-  "PUSHPOOL_WEBHOOK_SECRET",
-  "PUSHPOOL_WEBHOOK_KEYS",
-] as const;
-
-/** Every secret value of the environment, including each secret inside `PUSHPOOL_WEBHOOK_KEYS`. */
-export function secretValues(env: Env): string[] {
-  const values: string[] = [];
-  for (const name of SECRET_ENV_NAMES) {
-    const value = env[name];
-    if (!value) continue;
-    values.push(value);
-    if (name === "PUSHPOOL_WEBHOOK_KEYS") values.push(...webhookSecretsIn(value));
-  }
-  return values;
-}
-
-function webhookSecretsIn(json: string): string[] {
-  try {
-    const keys: unknown = JSON.parse(json);
-    if (!Array.isArray(keys)) return [];
-    return keys.flatMap((k) => {
-      const secret = typeof k === "object" && k !== null ? (k as { secret?: unknown }).secret : undefined;
-      return typeof secret === "string" ? [secret] : [];
-    });
-  } catch {
-    return [];
-  }
-}
-
 export interface GcpLoggerOptions {
   /** Where lines go (default: stdout). */
   write?: (line: string) => void;

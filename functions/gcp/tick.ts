@@ -8,10 +8,7 @@
  * pool/run and never fail the request: the next tick retries. Answers 200 with a summary.
  */
 import type { Request, Response } from "@google-cloud/functions-framework";
-import { reconcile } from "../../core/runs/reconcile.ts";
-import { tick } from "../../core/runs/tick.ts";
-import { tickOptions } from "../../core/runtime/buildDeps.ts";
-import { describeError } from "../../core/shared/errors.ts";
+import { scheduledTick } from "../../core/runtime/scheduledTick.ts";
 import { reply, runtimeOr500 } from "./http.ts";
 import { type GcpRuntime, runtime } from "./wiring.ts";
 
@@ -19,17 +16,7 @@ export function makeTickHandler(getRuntime: () => Promise<GcpRuntime> = runtime)
   return async (_req: Request, res: Response): Promise<void> => {
     const rt = await runtimeOr500(getRuntime, res, "tick");
     if (!rt) return;
-    const { config, deps, logger } = rt;
-    const ticked = await tick(tickOptions(config), deps);
-    try {
-      const reconciled = await reconcile(config.pools, deps);
-      const acted = reconciled.filter((r) => r.action !== "none");
-      logger.info("tick done", { pools: config.pools.length, reconciled: acted.length });
-      reply(res, 200, { ticked, reconciled });
-    } catch (error) {
-      logger.error("reconcile failed", { error: describeError(error) });
-      reply(res, 200, { ticked, reconciled: [], error: describeError(error) });
-    }
+    reply(res, 200, await scheduledTick(rt));
   };
 }
 

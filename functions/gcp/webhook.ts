@@ -7,37 +7,18 @@
  * environment variables); without one every request is answered 503 and the reason logged.
  */
 import type { Request, Response } from "@google-cloud/functions-framework";
-import { trigger } from "../../core/runs/trigger.ts";
-import { describeError } from "../../core/shared/errors.ts";
-import { parseWebhookConfig, type WebhookKey } from "../../core/webhook/config.ts";
-import { handleWebhook, type WebhookRequest } from "../../core/webhook/handler.ts";
-import { rawBytes, reply, runtimeOr500 } from "./http.ts";
+import { NOT_CONFIGURED, serveWebhook, webhookKeys } from "../../core/runtime/webhook.ts";
+import type { WebhookRequest } from "../../core/webhook/handler.ts";
+import { rawBytes, runtimeOr500 } from "./http.ts";
 import { type GcpRuntime, runtime } from "./wiring.ts";
-
-const keysOf = new WeakMap<GcpRuntime, WebhookKey[]>();
 
 export function makeWebhookHandler(getRuntime: () => Promise<GcpRuntime> = runtime) {
   return async (req: Request, res: Response): Promise<void> => {
     const rt = await runtimeOr500(getRuntime, res, "webhook");
     if (!rt) return;
     const { deps, logger } = rt;
-    let keys = keysOf.get(rt);
-    if (!keys) {
-      try {
-        keys = parseWebhookConfig(rt.env);
-        keysOf.set(rt, keys);
-      } catch (error) {
-        logger.error("webhook is not configured", { error: describeError(error) });
-        reply(res, 503, { error: "not_configured", message: "the webhook has no key configured" });
-        return;
-      }
-    }
-    const response = await handleWebhook(webhookRequest(req), {
-      keys,
-      now: deps.clock.now(),
-      logger,
-      trigger: (message) => trigger(message, deps),
-    });
+    const keys = webhookKeys(rt);
+    const response = keys ? await serveWebhook(webhookRequest(req), keys, rt) : NOT_CONFIGURED;
     res.status(response.status).set(response.headers).send(response.body);
   };
 }

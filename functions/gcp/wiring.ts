@@ -29,11 +29,12 @@ import { withReadCache } from "../../core/prefect/readCache.ts";
 import { buildDeps } from "../../core/runtime/buildDeps.ts";
 import { type Config, loadConfig } from "../../core/runtime/config.ts";
 import type { Deps, Faults } from "../../core/runtime/deps.ts";
-import { assertPreflight } from "../../core/runtime/preflight.ts";
-import { ConfigError, describeError } from "../../core/shared/errors.ts";
+import { checkAtStart, perInstance } from "../../core/runtime/instance.ts";
+import { SECRET_SETTINGS, secretSettingValues } from "../../core/runtime/secretEnv.ts";
+import { ConfigError } from "../../core/shared/errors.ts";
 import { lazyCloudRunApiFactory } from "./lazyCloudRun.ts";
 import { lazyVertexApiFactory } from "./lazyVertex.ts";
-import { functionLogger, SECRET_ENV_NAMES, secretValues } from "./logger.ts";
+import { functionLogger } from "./logger.ts";
 import { type DeadLetterPublisher, productionDeadLetter, productionQueue } from "./queueFactory.ts";
 
 type Env = Record<string, string | undefined>;
@@ -69,7 +70,7 @@ export interface RuntimeOptions {
 
 export function createRuntime(options: RuntimeOptions = {}): GcpRuntime {
   const env = options.env ?? process.env;
-  const logger = options.logger ?? functionLogger(secretValues(env));
+  const logger = options.logger ?? functionLogger(secretSettingValues(env));
   const config = loadConfig(env);
   const api = withReadCache(prefectClientFromEnv(env, { logger, onRequest: options.onPrefectRequest }), {
     clock: systemClock,
@@ -116,47 +117,27 @@ export function createRuntime(options: RuntimeOptions = {}): GcpRuntime {
   };
 }
 
-let current: Promise<GcpRuntime> | undefined;
+const instance = perInstance(
+  () => createRuntime(),
+  (rt: GcpRuntime) => checkAtStart(rt, nodeFetch, "this invocation fails and is retried"),
+);
 
 /**
- * The runtime of this function instance, built on first use from `process.env` and checked once.
- * A failed build or check is not cached: the invocation fails (Cloud Tasks / Pub/Sub / Scheduler
- * retry it) and the next one tries again.
+ * The runtime of this function instance, built on first use from `process.env` and checked once
+ * (core/runtime/instance.ts): a failed build or check is not cached, the next invocation tries again.
  */
 export function runtime(): Promise<GcpRuntime> {
-  if (!current) {
-    const building = Promise.resolve()
-      .then(() => createRuntime())
-      .then(checkedOnce);
-    current = building;
-    building.catch(() => {
-      if (current === building) current = undefined;
-    });
-  }
-  return current;
+  return instance.get();
 }
 
-/** The start-up checks of a cold start: a failure is one error line with the fix, then thrown. */
-export async function checkedOnce(rt: GcpRuntime): Promise<GcpRuntime> {
-  try {
-    await assertPreflight({
-      ...rt.config.prefect,
-      pools: rt.config.pools,
-      servedTypes: [...rt.deps.backends.keys()],
-      fetch: nodeFetch,
-    });
-  } catch (error) {
-    rt.logger.error("start-up check failed; this invocation fails and is retried", {
-      error: describeError(error),
-    });
-    throw error;
-  }
-  return rt;
+/** The start-up checks of a cold start (core/runtime/instance.ts). */
+export function checkedOnce(rt: GcpRuntime): Promise<GcpRuntime> {
+  return checkAtStart(rt, nodeFetch, "this invocation fails and is retried");
 }
 
 /** Tests: forget the cached runtime (the next invocation rebuilds it from `process.env`). */
 export function resetRuntime(): void {
-  current = undefined;
+  instance.reset();
 }
 
 /** A Secret Manager reference as Cloud Run's SecretKeySelector; blank → none. */
@@ -183,6 +164,6 @@ function positiveInt(value: string | undefined, name: string): number | undefine
 /** `{{ $VAR }}` placeholders must not read pushpool's own secrets. */
 function withoutSecrets(env: Env): Env {
   const copy = { ...env };
-  for (const name of SECRET_ENV_NAMES) delete copy[name];
+  for (const name of SECRET_SETTINGS) delete copy[name];
   return copy;
 }

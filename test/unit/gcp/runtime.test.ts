@@ -5,10 +5,11 @@
  */
 import type { Request } from "@google-cloud/functions-framework";
 import { describe, expect, it } from "vitest";
+import { secretSettingValues } from "../../../core/runtime/secretEnv.ts";
 import { ConfigError } from "../../../core/shared/errors.ts";
 import { cronMessage } from "../../../functions/gcp/cron.ts";
 import { lazyCloudRunApiFactory } from "../../../functions/gcp/lazyCloudRun.ts";
-import { functionLogger, secretValues } from "../../../functions/gcp/logger.ts";
+import { functionLogger } from "../../../functions/gcp/logger.ts";
 import { productionDeadLetter, productionQueue } from "../../../functions/gcp/queueFactory.ts";
 import { createRuntime, secretRef } from "../../../functions/gcp/wiring.ts";
 import { renderCloudRun } from "../cloud-run-v2/render.ts";
@@ -39,7 +40,7 @@ describe("functionLogger", () => {
       PUSHPOOL_WEBHOOK_KEYS: JSON.stringify([{ id: "ci", secret: "whsec-unit-0123456789abcdef" }]),
     };
     const lines: string[] = [];
-    const log = functionLogger(secretValues(env), { write: (l) => lines.push(l), level: "debug" });
+    const log = functionLogger(secretSettingValues(env), { write: (l) => lines.push(l), level: "debug" });
     log.error("failed with pnu_unit-secret-key-1234", {
       token: "abc",
       detail: "whsec-unit-0123456789abcdef",
