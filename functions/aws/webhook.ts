@@ -22,7 +22,7 @@ export function makeWebhookHandler(getRuntime: () => Promise<AwsRuntime> = runti
   ): Promise<APIGatewayProxyStructuredResultV2> => {
     const rt = await getRuntime();
     rt.logger.withContext(context);
-    const { deps, logger } = rt;
+    const { logger } = rt;
     const keys = webhookKeys(rt);
     if (!keys) return lambdaResult(NOT_CONFIGURED);
     let request: ReturnType<typeof webhookRequest>;

@@ -9,7 +9,6 @@
 import type { LogFields, Logger } from "../../core/ports/logger.ts";
 import { createRedactor, redactingLogger } from "../../core/shared/redact.ts";
 
-type Env = Record<string, string | undefined>;
 type Level = keyof Logger;
 
 const SEVERITY: Record<Level, string> = { debug: "DEBUG", info: "INFO", warn: "WARNING", error: "ERROR" };

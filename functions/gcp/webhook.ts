@@ -16,7 +16,6 @@ export function makeWebhookHandler(getRuntime: () => Promise<GcpRuntime> = runti
   return async (req: Request, res: Response): Promise<void> => {
     const rt = await runtimeOr500(getRuntime, res, "webhook");
     if (!rt) return;
-    const { deps, logger } = rt;
     const keys = webhookKeys(rt);
     const response = keys ? await serveWebhook(webhookRequest(req), keys, rt) : NOT_CONFIGURED;
     res.status(response.status).set(response.headers).send(response.body);
