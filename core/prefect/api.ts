@@ -48,6 +48,11 @@ export interface FlowRunFilter {
 }
 
 export interface PrefectApi {
+  /**
+   * Writes will follow soon: get ready for them without waiting (a CSRF-protected server's token is
+   * fetched in the background). Optional; never throws.
+   */
+  prepareWrites?(): void;
   /** GET /flow_runs/{id}; null on 404. */
   readFlowRun(id: string): Promise<FlowRun | null>;
   /** POST /flow_runs/filter */

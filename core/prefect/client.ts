@@ -52,6 +52,10 @@ export class PrefectClient implements PrefectApi {
     this.http = new PrefectHttp(options);
   }
 
+  prepareWrites(): void {
+    this.http.prepareWrites();
+  }
+
   readFlowRun(id: string): Promise<FlowRun | null> {
     return this.readOrNull<FlowRun>(`/flow_runs/${enc(id)}`);
   }

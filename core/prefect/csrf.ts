@@ -1,8 +1,10 @@
 /**
  * @module
  * CSRF tokens for a self-hosted Prefect server with `PREFECT_SERVER_CSRF_PROTECTION_ENABLED=true`,
- * handled like Prefect's own client: fetched lazily before the first mutating request, reused until
- * shortly before they expire, refetched after a 403 that names CSRF. A server that answers
+ * handled like Prefect's own client: fetched before the first mutating request, reused until
+ * shortly before they expire, refetched after a 403 that names CSRF. Unlike Prefect's client, the
+ * fetch starts alongside the first read ({@link CsrfTokens.prefetch}): a dispatch reads before it
+ * writes, so the token is there when its claim goes out, and costs no round trip of its own. A server that answers
  * `/csrf-token` with 422 ("CSRF protection is disabled.") or 404 (older server) has CSRF off, and
  * the client stops asking.
  *
@@ -48,6 +50,15 @@ export class CsrfTokens {
     const token = this.fresh() ?? (await this.fetchShared());
     if (!token) return {};
     return { [CSRF_TOKEN_HEADER]: token.value, [CSRF_CLIENT_HEADER]: this.clientId };
+  }
+
+  /**
+   * Starts fetching a token in the background when one will be needed and none is held or on its
+   * way; never throws (a failed prefetch leaves {@link headers} to fetch, and report, again).
+   */
+  prefetch(): void {
+    if (!this.enabled || this.inflight || this.fresh()) return;
+    this.fetchShared().catch(() => undefined);
   }
 
   /**

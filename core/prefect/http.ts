@@ -130,6 +130,11 @@ export class PrefectHttp {
     );
   }
 
+  /** Starts fetching a CSRF token in the background if writes will need one (see CsrfTokens.prefetch). */
+  prepareWrites(): void {
+    this.csrf.prefetch();
+  }
+
   /**
    * Sends one logical request, retrying 408/429/502/503 and network errors. Returns 2xx responses
    * (and statuses listed in `accept`); throws {@link PrefectApiError} for other statuses and

@@ -3,7 +3,7 @@
  * Dispatch one flow run, idempotently under at-least-once delivery.
  *
  * Critical path, 4 sequential Prefect round trips: read the run → read deployment, flow and pool
- * together → claim → record the pid. Templates that reference blocks or variables add their reads.
+ * together → claim → record the pid. A CSRF-protected server's token is fetched beside the first. Templates that reference blocks or variables add their reads.
  * After the pid, off that path, two best-effort writes side by side, never retried: the worker
  * labels and the run's own log lines ("submitting…", "Submitted…" or why it failed), which travel
  * with other runs' lines when several dispatches finish together (core/runs/runLogs.ts).
@@ -42,6 +42,7 @@ export async function dispatch(message: DispatchMessage, deps: Deps): Promise<Di
   if (early.deferred)
     return { outcome: "deferred", flowRunId, reason: "delivered early", delaySeconds: early.delaySeconds };
 
+  api.prepareWrites?.(); // a CSRF token, if the server wants one, comes while the run is read
   const run = await api.readFlowRun(flowRunId);
   if (!run) return skip("flow run not found");
   if (run.empirical_policy?.retry_type === "in_process")

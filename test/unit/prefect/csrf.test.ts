@@ -51,6 +51,60 @@ describe("PrefectClient CSRF", () => {
     }
   });
 
+  it("prepareWrites: a dispatch's token is fetched while its first read is out, costing no round trip", async () => {
+    const { client, fake } = csrfServer();
+    client.prepareWrites();
+    const read = client.readFlowRun("r1");
+    // Both requests are on the wire before either answer: the token fetch runs beside the read.
+    expect(fake.calls.map((c) => c.path).sort()).toEqual(["/csrf-token", "/flow_runs/r1"]);
+    await read;
+    const before = fake.calls.length;
+    await write(client);
+    expect(fake.calls.slice(before).map((c) => c.path)).toEqual(["/flow_runs/r1"]); // no fetch first
+  });
+
+  it("a failed prefetch is not reported by the read beside it: the first write fetches again", async () => {
+    let failures = 1;
+    let issued = 0;
+    const fake = fakeFetch((call) => {
+      if (call.path === "/csrf-token") {
+        if (failures-- > 0) return { status: 401, body: { detail: "Unauthorized" } };
+        return { status: 200, body: { token: `t${++issued}`, expiration: "2026-11-28T13:00:00Z" } };
+      }
+      if (call.method === "GET") return { status: 200, body: { id: "r1" } };
+      return call.headers["prefect-csrf-token"] === "t1"
+        ? { status: 204 }
+        : { status: 403, body: { detail: "Missing CSRF token." } };
+    });
+    const client = new PrefectClient({ apiUrl: API, fetch: fake.fetch, clock: fakeClock(), random: () => 0 });
+    client.prepareWrites();
+    await expect(client.readFlowRun("r1")).resolves.toMatchObject({ id: "r1" });
+    await write(client);
+    expect(fake.callsTo("/csrf-token")).toHaveLength(2);
+    expect(fake.calls.at(-1)?.headers["prefect-csrf-token"]).toBe("t1");
+  });
+
+  it("a server with CSRF off answers the first prefetch with 422; no later one asks again", async () => {
+    const fake = fakeFetch((call) => {
+      if (call.path === "/csrf-token")
+        return { status: 422, body: { detail: "CSRF protection is disabled." } };
+      return call.method === "GET" ? { status: 200, body: { id: "r1" } } : { status: 204 };
+    });
+    const client = new PrefectClient({ apiUrl: API, fetch: fake.fetch, clock: fakeClock(), random: () => 0 });
+    client.prepareWrites();
+    await client.readFlowRun("r1");
+    await write(client);
+    client.prepareWrites();
+    await client.readFlowRun("r1");
+    await write(client);
+    expect(fake.callsTo("/csrf-token")).toHaveLength(1);
+    expect(
+      fake.calls
+        .filter((c) => c.method !== "GET")
+        .every((c) => c.headers["prefect-csrf-token"] === undefined),
+    ).toBe(true);
+  });
+
   it("shares one token fetch among concurrent first writes (a second fetch would void the first token)", async () => {
     const { client, fake } = csrfServer();
     await Promise.all([write(client), write(client), write(client)]);
