@@ -8,7 +8,7 @@
  * (bench/awsEventSource.ts: pollers, batching, deletes) as a child process, so the bench can read
  * the function's CPU from /proc apart from the event source's (AWS runs and pays for the latter).
  *
- * Started by bench/aws.bench.ts with `node --import tsx` and an IPC channel; settings in the
+ * Started by bench/aws.bench.ts (bundled by esbuild as for Lambda: bench/awsHarness.ts) with an IPC channel; settings in the
  * BENCH_AWS_DISPATCHER environment variable (JSON, {@link DispatcherSettings}); the handlers'
  * environment (PREFECT_API_URL, PUSHPOOL_*, AWS_ENDPOINT_URL = the recording proxy) is its own.
  * Sends `{type: "ready", eventSourcePid}`, and on `{type: "stop"}` answers `{type: "result", ...}`
@@ -228,11 +228,15 @@ function sleep(ms: number) {
 await Promise.all(Array.from({ length: settings.pollers }, (_, i) => instanceOf(i)));
 
 // The event source (bench/awsEventSource.ts) in its own process: its CPU is not the function's.
-const source = fork(fileURLToPath(new URL("./awsEventSource.ts", import.meta.url)), [], {
-  execArgv: ["--import", "tsx"],
-  env: process.env,
-  stdio: ["ignore", "inherit", "inherit", "ipc"],
-});
+const source = fork(
+  process.env.BENCH_AWS_EVENT_SOURCE ?? fileURLToPath(new URL("./awsEventSource.ts", import.meta.url)),
+  [],
+  {
+    execArgv: ["--import", "tsx"],
+    env: process.env,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  },
+);
 source.on("message", (msg: { type?: string } & Partial<InvokeMessage>) => {
   if (msg?.type === "invoke")
     void invoke(msg as InvokeMessage).then((failed) =>

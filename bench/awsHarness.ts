@@ -7,7 +7,8 @@
  * time with retries, the venv's versions, log tails.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, openSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FlowRun } from "../core/prefect/types.ts";
 import { REPO_ROOT, VENV_BIN } from "../functions/local/prefectServer.ts";
@@ -35,7 +36,38 @@ export interface Dispatcher {
 }
 
 /**
- * bench/awsDispatcher.ts in a child process (`node --import tsx`, IPC), with the handlers' `env`;
+ * bench/awsDispatcher.ts bundled with serverless.yml's esbuild options (minified ESM, code
+ * splitting: the EC2 and Logs clients in chunks loaded on first use), so the function's CPU is that
+ * of the code Lambda runs, not of tsx compiling TypeScript at run time (its loader thread and the
+ * first dispatch's lazy imports made the first burst ~2× the next ones). Returns the entry's path.
+ */
+async function bundleDispatcher(source: string): Promise<string> {
+  const esbuild = await import("esbuild");
+  const outdir = mkdtempSync(join(tmpdir(), "pushpool-bench-dispatcher-"));
+  await esbuild.build({
+    entryPoints: [source],
+    bundle: true,
+    minify: true,
+    keepNames: true,
+    sourcemap: false,
+    format: "esm",
+    platform: "node",
+    target: `node${process.versions.node.split(".")[0]}`,
+    mainFields: ["module", "main"],
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    outExtension: { ".js": ".mjs" },
+    banner: {
+      js: "import { createRequire as __pushpoolCreateRequire } from 'node:module'; const require = __pushpoolCreateRequire(import.meta.url);",
+    },
+    outdir,
+    logLevel: "warning",
+  });
+  return join(outdir, "awsDispatcher.mjs");
+}
+
+/**
+ * bench/awsDispatcher.ts in a child process (bundled: {@link bundleDispatcher}; IPC), with the handlers' `env`;
  * resolves once its emulated Lambda instances and event source are ready.
  */
 export async function startDispatcher(o: {
@@ -44,20 +76,22 @@ export async function startDispatcher(o: {
   logFile: string;
   nodeArgs?: string[];
   variant?: string;
+  /** Run the harness as esbuild bundles it for Lambda (default), or from source under tsx (false). */
+  bundled?: boolean;
 }): Promise<Dispatcher> {
-  const spawned: ChildProcess = spawn(
-    process.execPath,
-    [...(o.nodeArgs ?? []), "--import", "tsx", join(REPO_ROOT, "bench", "awsDispatcher.ts")],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...o.env,
-        BENCH_AWS_DISPATCHER: JSON.stringify(o.settings),
-        BENCH_AWS_VARIANT: o.variant ?? "",
-      },
-      stdio: ["ignore", openSync(o.logFile, "a"), openSync(o.logFile, "a"), "ipc"],
+  const source = join(REPO_ROOT, "bench", "awsDispatcher.ts");
+  const entry = o.bundled === false ? ["--import", "tsx", source] : [await bundleDispatcher(source)];
+  const spawned: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), ...entry], {
+    cwd: REPO_ROOT,
+    env: {
+      ...o.env,
+      BENCH_AWS_DISPATCHER: JSON.stringify(o.settings),
+      BENCH_AWS_VARIANT: o.variant ?? "",
+      BENCH_AWS_EVENT_SOURCE: join(REPO_ROOT, "bench", "awsEventSource.ts"),
+      ...(process.env.BENCH_AWS_TRACE ? { BENCH_AWS_TRACE: process.env.BENCH_AWS_TRACE } : {}),
     },
-  );
+    stdio: ["ignore", openSync(o.logFile, "a"), openSync(o.logFile, "a"), "ipc"],
+  });
   let exited = false;
   spawned.on("exit", () => {
     exited = true;
