@@ -9,11 +9,12 @@
  *   SOAK_SERIES_TIMES (default 3)                  SOAK_SERIES_HOG (default 1: one busy core; 0: none)
  *   SOAK_RUNS and the other SOAK_* settings pass through to each soak.
  *
- * Each soak's full output goes to $TMPDIR/pushpool-soak-series/<db>-<seed>-<n>.txt.
+ * Each soak's full output goes to $TMPDIR/pushpool-soak-series/<db>-<seed>-<n>.txt;
+ * `npx tsx test/soak/series.ts --from-files` prints the report again from those files.
  * Exit status 1 when any run failed.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -40,7 +41,9 @@ export interface SoakLine {
 
 /** The figures of one soak's printed table (test/soak/verdict.ts). */
 export function parseSoakOutput(text: string): SoakLine {
-  const row = (label: string) => new RegExp(`^${label}\\s*\\|\\s*(.+)$`, "m").exec(text)?.[1]?.trim();
+  // A row is `  <label>[ (a note)]   | <value>`, indented under the soak's title line.
+  const row = (label: string) =>
+    new RegExp(`^\\s*${label}(?: \\([^)|]*\\))?\\s*\\|\\s*(.+)$`, "m").exec(text)?.[1]?.trim();
   return {
     pass: /^soak: PASS/m.test(text),
     lost: row("runs lost"),
@@ -69,6 +72,28 @@ function runSoak(db: string, seed: string): Promise<{ code: number; text: string
   });
 }
 
+/** One line of the series' report. */
+export function describeRun(name: string, r: SoakLine, code?: number): string {
+  const pass = r.pass && (code === undefined || code === 0);
+  const verdict = pass ? "PASS" : `FAIL${code === undefined ? "" : ` (exit ${code})`}`;
+  return `${name}: ${verdict} · lost ${r.lost ?? "?"} / stuck ${r.stuck ?? "?"} / duplicated ${r.duplicated ?? "?"} · p95 settle ${r.settleP95 ?? "?"} · ${r.requestsPerRun ?? "?"} req/run · ${r.wallSeconds ?? "?"} s`;
+}
+
+/** `--from-files`: the report again, read from the outputs a series left in its directory. */
+function fromFiles(): number {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".txt"))
+    .sort();
+  let failed = 0;
+  for (const file of files) {
+    const r = parseSoakOutput(readFileSync(join(dir, file), "utf8"));
+    if (!r.pass) failed++;
+    process.stdout.write(`${describeRun(file.replace(/\.txt$/, ""), r)}\n`);
+  }
+  process.stdout.write(`${files.length} soak(s) read from ${dir}, ${failed} not passed\n`);
+  return failed ? 1 : 0;
+}
+
 async function main(): Promise<number> {
   mkdirSync(dir, { recursive: true });
   const busy = hog ? spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }) : null;
@@ -90,9 +115,7 @@ async function main(): Promise<number> {
           const pass = code === 0 && r.pass;
           if (pass) inRow++;
           else failed++;
-          say(
-            `${db} seed ${seed} #${n}: ${pass ? "PASS" : `FAIL (exit ${code})`} · lost ${r.lost ?? "?"} / stuck ${r.stuck ?? "?"} / duplicated ${r.duplicated ?? "?"} · p95 settle ${r.settleP95 ?? "?"} · ${r.requestsPerRun ?? "?"} req/run · ${r.wallSeconds ?? "?"} s · load at start ${load}`,
-          );
+          say(`${describeRun(`${db} seed ${seed} #${n}`, r, code)} · load at start ${load}`);
         }
         summary.push(`${db} seed ${seed}: ${inRow}/${times} passed`);
       }
@@ -106,7 +129,7 @@ async function main(): Promise<number> {
 }
 
 if (process.argv[1]?.endsWith("series.ts")) {
-  main().then(
+  (process.argv.includes("--from-files") ? Promise.resolve(fromFiles()) : main()).then(
     (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`soak series: ${(error as Error)?.stack ?? String(error)}\n`);

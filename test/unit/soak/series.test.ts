@@ -1,15 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { parseSoakOutput } from "../../soak/series.ts";
 
+// Lines as test/soak/verdict.ts prints them (from a real run: sqlite, seed 20261128, 2026-12-07).
 const PASSED = `soak: peers up in 9.1 s
-soak — seed 2, 500 runs, 281 s
-Prefect requests per run                       | 16.6 (all pushpool's requests ÷ runs); writes naming a run: p50 6, p95 9, max 13
-time to settled                                | p50 67.5 s, p95 134.0 s
-runs lost                                      | 0
-runs stuck                                     | 0
-tasks duplicated                               | 0
-verdict                                        | PASS
-soak: PASS in 281 s wall
+soak — seed 20261128, 500 runs, 257 s
+  Prefect requests per run                              | 13.5 (all pushpool's requests ÷ runs); writes naming a run: p50 4, p95 6, max 8
+    read run                                            | 5.63 per run (2814)
+  time to settled                                       | p50 47.1 s, p95 99.9 s
+  runs lost                                             | 0
+  waited for quiet                                      | quiet 34 s after faults ended (cap 600 s, stuck after 160 s without progress)
+  runs stuck (no progress for 160 s after faults ended) | 0
+  runs slow (still progressing at the cap)              | 0
+  tasks duplicated                                      | 0
+  verdict                                               | PASS
+soak: PASS in 269 s wall
 `;
 
 describe("soak series: reading one soak's table", () => {
@@ -19,17 +23,17 @@ describe("soak series: reading one soak's table", () => {
       lost: "0",
       stuck: "0",
       duplicated: "0",
-      settleP95: "134.0 s",
-      requestsPerRun: "16.6",
-      wallSeconds: "281",
+      settleP95: "99.9 s",
+      requestsPerRun: "13.5",
+      wallSeconds: "269",
     });
   });
 
   it("a failed soak, or one that died before its table, is not a pass", () => {
     const failed = PASSED.replace(
-      "runs stuck                                     | 0",
-      "runs stuck | 2",
-    ).replace("soak: PASS in 281 s wall", "soak: FAIL in 600 s wall");
+      "runs stuck (no progress for 160 s after faults ended) | 0",
+      "runs stuck (no progress for 160 s after faults ended) | 2",
+    ).replace("soak: PASS in 269 s wall", "soak: FAIL in 600 s wall");
     expect(parseSoakOutput(failed)).toMatchObject({ pass: false, stuck: "2", wallSeconds: "600" });
     expect(parseSoakOutput("soak: Error: moto did not start")).toEqual({ pass: false });
   });
