@@ -6,7 +6,8 @@
  * `max_attempts` (`PUSHPOOL_TASKS_MAX_ATTEMPTS`), then drops the task. So:
  *
  * - handled → 200;
- * - permanent failure (bad JSON, invalid message, a run that can never start) → 200 and the reason
+ * - permanent failure (not a Cloud Tasks delivery — its headers are read by `tasksEnvelope` —, an
+ *   empty body, bad JSON, an invalid message, a run that can never start) → 200 and the reason
  *   logged (retrying cannot help);
  * - transient failure (Prefect or Google unavailable, throttled) → 503, so Cloud Tasks retries;
  * - transient failure on the LAST attempt (`X-CloudTasks-TaskRetryCount` + 1 ≥ max attempts) →
@@ -17,21 +18,29 @@ import type { Request, Response } from "@google-cloud/functions-framework";
 import { consumeRecord } from "../../core/runtime/consume.ts";
 import { handleMessage } from "../../core/runtime/handleMessage.ts";
 import { describeError } from "../../core/shared/errors.ts";
-import { header, rawText, reply, runtimeOr500 } from "./http.ts";
+import { header, reply, runtimeOr500 } from "./http.ts";
+import { type TasksDelivery, tasksEnvelope } from "./tasksQueue.ts";
 import { type GcpRuntime, runtime } from "./wiring.ts";
 
-export const RETRY_COUNT_HEADER = "x-cloudtasks-taskretrycount";
-export const TASK_NAME_HEADER = "x-cloudtasks-taskname";
+const TASK_NAME_HEADER = "x-cloudtasks-taskname";
 
 export function makeDispatchHandler(getRuntime: () => Promise<GcpRuntime> = runtime) {
   return async (req: Request, res: Response): Promise<void> => {
     const rt = await runtimeOr500(getRuntime, res, "dispatch");
     if (!rt) return;
     const { logger } = rt;
-    const body = rawText(req);
-    const retries = Number.parseInt(header(req, RETRY_COUNT_HEADER) ?? "0", 10);
-    const attempt = (Number.isFinite(retries) && retries >= 0 ? retries : 0) + 1;
-    const ids = { task: header(req, TASK_NAME_HEADER), attempt };
+    let delivery: TasksDelivery;
+    try {
+      delivery = tasksEnvelope(req);
+    } catch (error) {
+      // Not a Cloud Tasks delivery, or one with no body: sending it again cannot help.
+      const reason = describeError(error);
+      logger.error("dispatch request rejected", { task: header(req, TASK_NAME_HEADER), reason });
+      reply(res, 200, { outcome: "rejected", reason });
+      return;
+    }
+    const { body, attempt } = delivery;
+    const ids = { task: delivery.taskName, attempt };
     let consumed: Awaited<ReturnType<typeof consumeDispatch>>;
     try {
       consumed = await consumeDispatch(body, ids, rt);

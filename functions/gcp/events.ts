@@ -18,6 +18,7 @@ import { executionEvent, executionNameIn } from "../../core/backends/cloud-run-v
 import { handleInfraEvent } from "../../core/runs/infraEvents.ts";
 import { consumeRecord } from "../../core/runtime/consume.ts";
 import { ValidationError } from "../../core/shared/errors.ts";
+import { pubsubEnvelope } from "./pubsubQueue.ts";
 import { type GcpRuntime, runtime } from "./wiring.ts";
 
 export const PUBSUB_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished";
@@ -64,15 +65,12 @@ export function makeEventsHandler(getRuntime: () => Promise<GcpRuntime> = runtim
   };
 }
 
-/** The log entry an event carries: a Pub/Sub message's data (base64 JSON), else the event's data. */
+/** The log entry an event carries: a Pub/Sub message's data (read by pubsubEnvelope), else the event's data. */
 export function payloadOf(event: CloudEvent<unknown>): unknown {
-  const data = event.data as { message?: { data?: unknown } } | undefined;
-  if (event.type !== PUBSUB_PUBLISHED) return data;
-  const encoded = data?.message?.data;
-  if (typeof encoded !== "string" || !encoded) throw new ValidationError("Pub/Sub event has no message data");
-  const text = Buffer.from(encoded, "base64").toString("utf8");
+  if (event.type !== PUBSUB_PUBLISHED) return event.data;
+  const { body } = pubsubEnvelope(event.data);
   try {
-    return JSON.parse(text);
+    return JSON.parse(body);
   } catch (error) {
     throw new ValidationError(`Pub/Sub message data is not JSON: ${(error as Error).message}`);
   }

@@ -75,6 +75,30 @@ describe("dispatch: bad messages are acknowledged with their reason", () => {
     expect(String(answer?.body.reason)).toMatch(/invalid message: flowRunId/);
   });
 
+  it("a request without Cloud Tasks' headers, or with an empty body → 200, rejected, naming what is missing", async () => {
+    const direct = await fetch(`${w.url.dispatch}/`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: JSON.stringify({
+        v: 1,
+        kind: "dispatch",
+        flowRunId: "0b6f2a4e-8d1c-4e7a-9f3b-5c2d1e0a9b8c",
+        pool: w.pool.name,
+        source: "t",
+      }),
+    });
+    expect(direct.status).toBe(200);
+    expect(await direct.json()).toMatchObject({
+      outcome: "rejected",
+      reason: expect.stringContaining("no X-CloudTasks-TaskName header"),
+    });
+    w.tasks.add("");
+    await w.tasks.deliver(0, "application/octet-stream");
+    expect(w.tasks.answers.at(-1)).toMatchObject({ status: 200, body: { outcome: "rejected" } });
+    expect(String(w.tasks.answers.at(-1)?.body.reason)).toContain("empty body");
+    expect(w.tasks.pending).toEqual([]);
+  });
+
   it("a transient failure → 503 (Cloud Tasks retries), then dead-lettered with 200 on the last attempt", async () => {
     const tasks = new TestTasks();
     const deadLetters: { body: string; attributes: Record<string, string> }[] = [];
@@ -202,10 +226,23 @@ describe("events: malformed and foreign events are acknowledged", () => {
         "ce-source": "//pubsub.googleapis.com/",
         "ce-id": "bad-1",
       },
-      body: JSON.stringify({ message: { data: Buffer.from("not json").toString("base64") } }),
+      body: JSON.stringify({ message: { data: Buffer.from("not json").toString("base64"), messageId: "9" } }),
     });
     expect(res.status).toBe(204);
     expect(w.logs.some((l) => l.includes("Pub/Sub message data is not JSON"))).toBe(true);
+    const anonymous = await fetch(w.url.events, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "ce-specversion": "1.0",
+        "ce-type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "ce-source": "//pubsub.googleapis.com/",
+        "ce-id": "bad-2",
+      },
+      body: JSON.stringify({ message: { data: Buffer.from("{}").toString("base64") } }),
+    });
+    expect(anonymous.status).toBe(204);
+    expect(w.logs.some((l) => l.includes("Pub/Sub message has no messageId"))).toBe(true);
   });
 });
 

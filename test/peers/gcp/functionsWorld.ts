@@ -71,6 +71,8 @@ export class TestTasks implements Queue {
           "content-type": contentType,
           "x-cloudtasks-taskname": task.name,
           "x-cloudtasks-taskretrycount": String(task.retries),
+          // Every earlier attempt got an answer here (none timed out).
+          "x-cloudtasks-taskexecutioncount": String(task.retries),
           "x-cloudtasks-queuename": "pushpool-dispatch",
         },
         body: task.body,
