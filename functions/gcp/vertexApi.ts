@@ -76,14 +76,8 @@ export function vertexApi(
 
   let client: Promise<Client> | null = null;
   const jobs = () => {
-    // A key google-auth-library cannot use fails inside the client's background stubs, where the
-    // rejection is nobody's (an unhandled rejection ends the process): refuse it here instead.
-    if (!base.authClient && auth.kind === "key" && typeof auth.key.private_key !== "string")
-      return Promise.reject(
-        Object.assign(new Error("credentials: service_account_info has no private_key"), {
-          code: GRPC.INVALID_ARGUMENT,
-        }),
-      );
+    // A key without private_key never gets here: readGcpCredentials refuses it (it would fail in
+    // the client's background stubs, an unhandled rejection).
     client ??= clientClass().then(
       (Ctor) =>
         new Ctor(

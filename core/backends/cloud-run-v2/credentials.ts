@@ -61,7 +61,13 @@ export function readGcpCredentials(data: GcpCredentialsData | null | undefined):
   const file = optionalString(data, "service_account_file") || null;
   if (key && file)
     throw invalid("Only one of service_account_info or service_account_file can be specified at once");
-  if (key) return { kind: "key", key, project };
+  if (key) {
+    // google-auth signs with it (and so does prefect-gcp's block); without it the SDK clients fail
+    // later, in background stubs whose rejection is nobody's. Refused here, as Prefect refuses it.
+    if (typeof key.private_key !== "string" || key.private_key === "")
+      throw invalid("service_account_info: The private_key field was not found in the service account info.");
+    return { kind: "key", key, project };
+  }
   if (file) return { kind: "keyFile", file, project };
   return { kind: "adc", project };
 }

@@ -81,7 +81,10 @@ describe("Cloud Run backend on the fake, through @google-cloud/run", () => {
 
   it("takes the project from a key's project_id when the block names none", async () => {
     const b = backend();
-    const j = await job({}, { service_account_info: { type: "service_account", project_id: "key-project" } });
+    const j = await job(
+      {},
+      { service_account_info: { type: "service_account", project_id: "key-project", private_key: "k" } },
+    );
     const { pid } = await submit(b, j);
     expect(fake.jobs.has(`projects/key-project/locations/us-central1/jobs/${pid}`)).toBe(true);
   });

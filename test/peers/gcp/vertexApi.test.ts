@@ -152,7 +152,11 @@ describe("VertexBackend on the JobService fake", () => {
   });
 
   it("a key names the project and the run-as account (its client_email), with no call", async () => {
-    const key = { project_id: "keyed-project", client_email: "runner@keyed-project.iam.gserviceaccount.com" };
+    const key = {
+      project_id: "keyed-project",
+      client_email: "runner@keyed-project.iam.gserviceaccount.com",
+      private_key: "k", // the fake's clients authenticate with a pass-through client: never used
+    };
     const api = vertexApi({ service_account_info: key }, "us-central1", base());
     expect(await api.project()).toBe("keyed-project");
     expect(await api.serviceAccountEmail()).toBe(key.client_email);

@@ -3,8 +3,8 @@
  * function does) and using a port for its project and run-as account loads nothing of
  * `@google-cloud/aiplatform`; the first JobService call does. Checked in a fresh Node process (the
  * module cache is per process), as a cold function starts. And a key without a private key is
- * refused as a call's error, not left to the client's background stubs (an unhandled rejection
- * there ends the process).
+ * refused when the port is made (core's readGcpCredentials), not left to the client's background
+ * stubs (an unhandled rejection there ends the process).
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -20,11 +20,16 @@ const m = await import(${JSON.stringify(join(ROOT, "functions/gcp/vertexApi.ts")
 const gax = (await import("google-gax")).default;
 const before = loaded();
 const base = { apiEndpoint: "127.0.0.1", port: 9, protocol: "http" };
-const api = m.vertexApi({ project: "p", service_account_info: { client_email: "a@p" } }, "us-central1", base);
+const api = m.vertexApi({ project: "p", service_account_info: { client_email: "a@p", private_key: "k" } }, "us-central1", base);
 const project = await api.project();
 const email = await api.serviceAccountEmail();
 const mid = loaded();
-const badKey = await api.getCustomJob("projects/p/locations/us-central1/customJobs/1").then(() => "answered", (e) => e.message);
+let badKey = "accepted";
+try {
+  m.vertexApi({ project: "p", service_account_info: { client_email: "a@p" } }, "us-central1", base);
+} catch (e) {
+  badKey = e.message;
+}
 const afterBadKey = loaded();
 const ok = m.vertexApi({ project: "p" }, "us-central1", { ...base, authClient: new gax.googleAuthLibrary.PassThroughClient() });
 await ok.getCustomJob("projects/p/locations/us-central1/customJobs/1").catch(() => {});
@@ -45,7 +50,8 @@ it("importing and using the Vertex port loads aiplatform only at the first JobSe
     project: "p",
     email: "a@p",
     mid: 0,
-    badKey: "credentials: service_account_info has no private_key",
+    badKey:
+      "credentials: service_account_info: The private_key field was not found in the service account info.",
     afterBadKey: 0,
   });
   expect(out.after).toBeGreaterThan(0);

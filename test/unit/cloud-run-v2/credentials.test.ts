@@ -58,6 +58,20 @@ describe("readGcpCredentials: the GcpCredentials block as prefect-gcp reads it",
     );
     expect(() => readGcpCredentials({ service_account_info: [1] as never })).toThrow("valid dictionary");
   });
+
+  it("refuses a key without private_key (the SDK would fail later, in a background stub, as nobody's rejection)", () => {
+    for (const info of [
+      { client_email: "a@p", project_id: "p" },
+      { ...KEY, private_key: "" },
+      JSON.stringify({ client_email: "a@p", private_key: 7 }),
+    ]) {
+      const read = () => readGcpCredentials({ service_account_info: info as never });
+      expect(read).toThrow(InvalidJobConfigurationError);
+      expect(read).toThrow(
+        "service_account_info: The private_key field was not found in the service account info.",
+      );
+    }
+  });
 });
 
 describe("chooseProject: block, else the key's project_id, else ADC", () => {
