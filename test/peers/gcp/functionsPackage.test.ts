@@ -91,7 +91,12 @@ describe("npm run package:gcp", () => {
 
   it("functions-framework serves the bundle's dispatch: a bad message is acknowledged with its reason", async () => {
     const { url } = await serve("dispatch");
-    const res = await post(url, "{not json", { "content-type": "application/octet-stream" });
+    const res = await post(url, "{not json", {
+      "content-type": "application/octet-stream",
+      "x-cloudtasks-taskname": "0123456789",
+      "x-cloudtasks-taskretrycount": "0",
+      "x-cloudtasks-taskexecutioncount": "0",
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ outcome: "rejected" });
     expect(String(res.body.reason)).toContain("message body is not JSON");
