@@ -19,7 +19,7 @@ import { isNotSet } from "./notSet.ts";
 import { BLOCK_DOCUMENT_PREFIX, type Placeholder, placeholdersOfString } from "./placeholders.ts";
 import { pyStr, pyStrRepr } from "./pyStr.ts";
 import { deepCopy, isJsonObject, pyTruthy, pyTypeName } from "./pyValue.ts";
-import { mapTemplate } from "./walk.ts";
+import { mapTemplate, templateHas } from "./walk.ts";
 
 /** The part of the Prefect API block resolution needs. */
 export type BlockReader = Pick<PrefectApi, "readBlockDocument" | "readBlockDocumentByName">;
@@ -39,6 +39,12 @@ function splitMax2(text: string): string[] {
 
 /** Resolves every block reference in `template`. Throws {@link BlockNotFoundError} or {@link TemplateValueError}. */
 export async function resolveBlockDocumentReferences(template: Json, api: BlockReader): Promise<Json> {
+  const referencesBlocks = templateHas(
+    template,
+    (text) => placeholdersOfString(text).some((p) => p.type === "BLOCK_DOCUMENT"),
+    (node) => Object.hasOwn(node, "$ref"),
+  );
+  if (!referencesBlocks) return deepCopy(template);
   const byId = new Map<string, BlockDocument>();
   const byName = new Map<string, BlockDocument>();
 

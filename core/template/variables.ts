@@ -10,13 +10,16 @@ import type { PrefectApi } from "../prefect/api.ts";
 import type { Json } from "../prefect/types.ts";
 import { placeholdersOfString, VARIABLE_PREFIX } from "./placeholders.ts";
 import { pyStr } from "./pyStr.ts";
-import { mapTemplate } from "./walk.ts";
+import { deepCopy } from "./pyValue.ts";
+import { mapTemplate, templateHas } from "./walk.ts";
 
 /** The part of the Prefect API variable resolution needs. */
 export type VariableReader = Pick<PrefectApi, "readVariable">;
 
 /** Resolves every variable placeholder in `template`. */
 export async function resolveVariables(template: Json, api: VariableReader): Promise<Json> {
+  if (!templateHas(template, (text) => placeholdersOfString(text).some((p) => p.type === "VARIABLE")))
+    return deepCopy(template);
   const cache = new Map<string, Json | undefined>();
 
   const read = async (placeholderName: string): Promise<Json | undefined> => {

@@ -133,4 +133,24 @@ describe("resolveBlockDocumentReferences (Prefect's resolve_block_document_refer
     });
     expect(api.calls.byId).toEqual([]);
   });
+
+  it("a template without block placeholders or $ref comes back as an equal copy, nothing read", async () => {
+    const api = fakeTemplateApi({});
+    const template = {
+      env: { A: "{{ prefect.variables.v }}", ref: { id: "x" } },
+      l: ["prefect.blocks.a", 1],
+    };
+    const out = await resolveBlockDocumentReferences(template, api);
+    expect(out).toEqual(template);
+    expect(out).not.toBe(template);
+    expect((out as typeof template).env).not.toBe(template.env);
+    expect(api.calls).toEqual({ byId: [], byName: [], variables: [] });
+  });
+
+  it("a $ref nested after plain values still takes the walk (its errors unchanged)", async () => {
+    const api = fakeTemplateApi({});
+    await expect(
+      resolveBlockDocumentReferences({ a: "plain", b: [{ $ref: "not a dict" }] }, api),
+    ).rejects.toThrow(TemplateTypeError);
+  });
 });

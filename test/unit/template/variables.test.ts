@@ -75,4 +75,19 @@ describe("resolveVariables (Prefect's resolve_variables)", () => {
     });
     expect(api.calls.variables).toEqual(["my_var", "gone"]);
   });
+
+  it("a template without variable placeholders comes back as an equal copy, nothing read", async () => {
+    const api = fakeTemplateApi({ variables });
+    const template = {
+      "8080": "{{ prefect.blocks.a.b }}",
+      env: { A: "x {{ other }}", B: null },
+      l: ["prefect.variables.v1", new PyFloat(2), { k: [] }],
+    };
+    const out = await resolveVariables(template, api);
+    expect(out).toEqual(template);
+    expect(Object.keys(out as object)).toEqual(Object.keys(template));
+    expect(out).not.toBe(template);
+    expect((out as typeof template).env).not.toBe(template.env);
+    expect(api.calls.variables).toEqual([]);
+  });
 });
