@@ -6,7 +6,8 @@
  * together → claim → record the pid. A CSRF-protected server's token is fetched beside the first. Templates that reference blocks or variables add their reads.
  * After the pid, off that path, two best-effort writes side by side, never retried: the worker
  * labels and the run's own log lines ("submitting…", "Submitted…" or why it failed), which travel
- * with other runs' lines when several dispatches finish together (core/runs/runLogs.ts).
+ * with other runs' lines when several dispatches finish together, or wait for the end of the
+ * handler's batch when it holds them (core/runs/runLogs.ts: withRunLogsHeld).
  */
 
 import { submitOnce } from "../backends/startOnce.ts";

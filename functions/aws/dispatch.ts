@@ -4,6 +4,9 @@
  * `functionResponseTypes: [ReportBatchItemFailures]`). Each record is a core queue message:
  * `dispatch` (from the tick, the webhook, a re-queue) or `trigger` (EventBridge Scheduler cron).
  *
+ * The records of a batch are dispatched concurrently; the lines they write in their flow runs' logs
+ * go in one POST once all are done (core/runs/runLogs.ts: withRunLogsHeld).
+ *
  * Per record: a permanent failure (bad JSON, invalid message, a run that can never start) is
  * acknowledged and logged with its reason; a retryable one (Prefect/AWS throttling, 5xx, timeouts)
  * is reported as a batch item failure, so SQS redelivers it and finally dead-letters it. One bad
@@ -13,6 +16,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { withRunLogsHeld } from "../../core/runs/runLogs.ts";
 import { consumeRecord } from "../../core/runtime/consume.ts";
 import { handleMessage } from "../../core/runtime/handleMessage.ts";
 import { sqsBody } from "./envelope.ts";
@@ -24,22 +28,28 @@ export function makeDispatchHandler(getRuntime: () => Promise<AwsRuntime> = runt
     rt.logger.withContext(context);
     const { logger, deps } = rt;
     const processor = new BatchProcessor(EventType.SQS);
-    return await processPartialResponse(
-      event,
-      async (record: SQSRecord) => {
-        const ids = { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount };
-        const consumed = await consumeRecord("dispatch record", ids, logger, () =>
-          handleMessage(sqsBody(record), deps),
-        );
-        if (!consumed.handled) return;
-        const outcome = consumed.result;
-        if (outcome.kind === "rejected")
-          logger.error("dispatch record dropped", { ...ids, reason: outcome.reason });
-        // Core already logged the outcome at info (submitted, skipped, crashed…): one line per run.
-        else logger.debug("dispatch record handled", { ...ids, kind: outcome.kind, ...outcome.result });
-      },
-      processor,
-      { context, throwOnFullBatchFailure: false },
+    // The batch's runs write their lines in the flow run logs together, once its records are done.
+    return await withRunLogsHeld(deps.api, () =>
+      processPartialResponse(
+        event,
+        async (record: SQSRecord) => {
+          const ids = {
+            messageId: record.messageId,
+            receiveCount: record.attributes?.ApproximateReceiveCount,
+          };
+          const consumed = await consumeRecord("dispatch record", ids, logger, () =>
+            handleMessage(sqsBody(record), deps),
+          );
+          if (!consumed.handled) return;
+          const outcome = consumed.result;
+          if (outcome.kind === "rejected")
+            logger.error("dispatch record dropped", { ...ids, reason: outcome.reason });
+          // Core already logged the outcome at info (submitted, skipped, crashed…): one line per run.
+          else logger.debug("dispatch record handled", { ...ids, kind: outcome.kind, ...outcome.result });
+        },
+        processor,
+        { context, throwOnFullBatchFailure: false },
+      ),
     );
   };
 }

@@ -106,6 +106,37 @@ describe("dispatch handler", () => {
     expect((await admin.readFlowRun(run.id))?.infrastructure_pid).toMatch(/::arn:aws:ecs:/);
   });
 
+  it("a batch's runs write their lines in the flow run logs in one POST, once the batch is done", async () => {
+    const requests: string[] = [];
+    const rt = await testRuntime(peers, pool.name, {
+      onPrefectRequest: (info) => requests.push(`${info.method} ${info.path}`),
+    });
+    const runs = await Promise.all([scheduledRun(), scheduledRun(), scheduledRun()]);
+    await Promise.all(runs.map((run) => send(JSON.stringify(dispatchMessage(run.id)))));
+    let received = 0;
+    for (let i = 0; i < 5 && received < 3; i++) {
+      const polled = await pollOnce(
+        peers.sqs,
+        peers.dispatch,
+        makeDispatchHandler(async () => rt),
+      );
+      expect(polled.failed).toEqual([]);
+      received += polled.received;
+      if (polled.received > 0) expect(requests.filter((r) => r === "POST /logs/")).toHaveLength(1);
+      requests.length = 0;
+    }
+    expect(received).toBe(3);
+    for (const run of runs) {
+      const lines = await admin.rest<{ message: string; name: string }[]>("POST", "/logs/filter", {
+        logs: { flow_run_id: { any_: [run.id] } },
+      });
+      expect(lines.map((l) => l.message)).toEqual([
+        expect.stringMatching(/^pushpool submitting flow run/),
+        expect.stringMatching(/^Submitted flow run .* to ECS/),
+      ]);
+    }
+  });
+
   it("a crash between RunTask and the pid: the redelivery adopts the claim's task, one task in moto", async () => {
     const { factory, tokens } = recordingRunTask();
     const rt = await testRuntime(peers, pool.name, { ecsApiFor: factory });

@@ -3,7 +3,7 @@ import { silentLogger } from "../../../core/ports/logger.ts";
 import type { LogCreate } from "../../../core/prefect/types.ts";
 import { dispatch } from "../../../core/runs/dispatch.ts";
 import { reportExit } from "../../../core/runs/report.ts";
-import { RUN_LOG_RETRIES, RUN_LOGGER, RunLog } from "../../../core/runs/runLogs.ts";
+import { RUN_LOG_RETRIES, RUN_LOGGER, RunLog, withRunLogsHeld } from "../../../core/runs/runLogs.ts";
 import { SubmitError } from "../../../core/shared/errors.ts";
 import { FakePrefect } from "../fakes/fakePrefect.ts";
 import { FakeClock, makeDeps } from "../fakes/ports.ts";
@@ -90,6 +90,79 @@ describe("RunLog", () => {
     expect(warned).toEqual([
       { flowRunId: "b", lines: 1, error: expect.stringContaining("503") },
       { flowRunId: "c", lines: 1, error: expect.stringContaining("503") },
+    ]);
+  });
+
+  it("withRunLogsHeld: lines flushed during the work wait for its end, then go in one POST", async () => {
+    const sent: string[][] = [];
+    const api = {
+      createLogs: async (logs: LogCreate[]) => {
+        sent.push(logs.map((l) => `${l.flow_run_id} ${l.message}`));
+      },
+    };
+    const result = await withRunLogsHeld(api, async () => {
+      await Promise.all(
+        ["r1", "r2", "r3"].map(async (id) => {
+          const log = new RunLog(id);
+          log.info(`hello ${id}`);
+          await log.flush({ api, logger: silentLogger }); // returns at once: kept
+        }),
+      );
+      expect(sent).toEqual([]);
+      return "done";
+    });
+    expect(result).toBe("done");
+    expect(sent).toEqual([["r1 hello r1", "r2 hello r2", "r3 hello r3"]]);
+    // Outside a hold, a flush sends at once again.
+    const later = new RunLog("r4");
+    later.info("x");
+    await later.flush({ api, logger: silentLogger });
+    expect(sent).toHaveLength(2);
+  });
+
+  it("withRunLogsHeld: overlapping holds send when the last ends; a failing work still sends, then throws", async () => {
+    const sent: string[] = [];
+    const api = {
+      createLogs: async (logs: LogCreate[]) => {
+        sent.push(logs.map((l) => l.flow_run_id).join(","));
+      },
+    };
+    let endInner = () => {};
+    const inner = withRunLogsHeld(api, async () => {
+      const log = new RunLog("inner");
+      log.info("x");
+      await log.flush({ api, logger: silentLogger });
+      await new Promise<void>((r) => (endInner = r));
+    });
+    await expect(
+      withRunLogsHeld(api, async () => {
+        const log = new RunLog("outer");
+        log.info("x");
+        await log.flush({ api, logger: silentLogger });
+        throw new Error("batch failed");
+      }),
+    ).rejects.toThrow("batch failed");
+    expect(sent).toEqual([]); // the inner hold is still open
+    endInner();
+    await inner;
+    expect(sent).toEqual(["inner,outer"]);
+  });
+
+  it("withRunLogsHeld: a refused POST is reported for each run it carried, never thrown", async () => {
+    const warned: unknown[] = [];
+    const logger = { ...silentLogger, warn: (_m: string, f?: unknown) => warned.push(f) };
+    const api = { createLogs: () => Promise.reject(new Error("503 Service Unavailable")) };
+    await withRunLogsHeld(api, async () => {
+      for (const id of ["a", "b"]) {
+        const log = new RunLog(id);
+        log.info("x");
+        log.info("y");
+        await log.flush({ api, logger });
+      }
+    });
+    expect(warned).toEqual([
+      { flowRunId: "a", lines: 2, error: expect.stringContaining("503") },
+      { flowRunId: "b", lines: 2, error: expect.stringContaining("503") },
     ]);
   });
 
