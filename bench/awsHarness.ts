@@ -162,13 +162,18 @@ export async function createRuns<J>(
   );
 }
 
-export async function retried<T>(call: () => Promise<T>, attempts = 8): Promise<T> {
+/**
+ * Retries `call` for up to about a minute (backoff 0.5 s, 1 s, … capped at 4 s): a SQLite-backed
+ * server under the worker's polling once refused every attempt of a create for ~10 s (503), which
+ * the bench's 8 attempts over 8 s did not outlast, and the bench died before measuring anything.
+ */
+export async function retried<T>(call: () => Promise<T>, attempts = 20): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
       if (attempt >= attempts) throw error;
-      await sleep(300 * attempt);
+      await sleep(Math.min(500 * attempt, 4_000));
     }
   }
 }
