@@ -33,6 +33,16 @@ export interface InfraStatus {
   logs?: string[];
 }
 
+/** One infrastructure to inspect: its pid, the run's rendered configuration and context. */
+export interface InspectItem {
+  pid: string;
+  config: JobConfiguration;
+  ctx: BackendContext;
+}
+
+/** What {@link Backend.inspectMany} found for one item. */
+export type InspectOutcome = { status: InfraStatus } | { error: unknown };
+
 /** Everything a backend may need besides the rendered job configuration. */
 export interface BackendContext {
   flowRun: FlowRun;
@@ -90,6 +100,12 @@ export interface Backend<Request = unknown, Launch = Request> {
 
   /** What became of the infrastructure behind a pid. A pid it does not know → `gone`. */
   inspect(pid: string, config: JobConfiguration, ctx: BackendContext): Promise<InfraStatus>;
+  /**
+   * {@link inspect} for many pids at once (the reconcile of a tick), in fewer cloud calls; one
+   * result per item, in order, a failure as `{ error }` for the items it concerns. Optional: without
+   * it each item is inspected on its own.
+   */
+  inspectMany?(items: readonly InspectItem[]): Promise<InspectOutcome[]>;
   /** Stops the infrastructure. Throws InfrastructureNotFoundError when it is already gone. */
   kill(pid: string, config: JobConfiguration, graceSeconds: number, ctx: BackendContext): Promise<void>;
   /** Removes finished infrastructure (Cloud Run jobs, ACI groups…). Optional. */

@@ -11,13 +11,14 @@
  *   the cancel grace where an in-container runner may cancel it itself).
  */
 
-import type { Backend, BackendContext } from "../ports/backend.ts";
+import type { Backend, BackendContext, InfraStatus, InspectItem } from "../ports/backend.ts";
 import type { FlowRun, WorkPool } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import { describeError } from "../shared/errors.ts";
 import { cancelRun } from "./cancel.ts";
 import { forwardCrashLogs } from "./crashLogs.ts";
 import { dispatch, renderConfiguration, workerLabels } from "./dispatch.ts";
+import { inspectAll } from "./inspectAll.ts";
 import { loadPool } from "./pools.ts";
 import { reportExit } from "./report.ts";
 import { awaitsCancellation, isOwnClaim, proposeCrashed } from "./states.ts";
@@ -73,8 +74,89 @@ async function reconcilePool(poolName: string, deps: Deps): Promise<ReconcileRes
   };
   // Cancellations side by side: a kill may wait for its process to exit.
   const results = await Promise.all(toCancel.map(settle));
-  for (const run of inFlight) if (!seen.has(run.id)) results.push(await settle(run));
+  const rest = inFlight.filter((run) => !seen.has(run.id));
+  // The runs with a pid are inspected together (one DescribeTasks per 100 ECS tasks, not one each).
+  results.push(...(await inspectInFlight(rest.filter(hasPid), pool, backend, { ...deps, api: reads })));
+  for (const run of rest) if (!hasPid(run)) results.push(await settle(run));
   return results;
+}
+
+const hasPid = (run: FlowRun) => Boolean(run.infrastructure_pid);
+
+/**
+ * The in-flight runs with a pid: each labelled if need be and its configuration rendered, then all
+ * inspected at once ({@link inspectAll}), then each settled on what was found. A run's failure at
+ * any step is that run's `error`, the others go on.
+ */
+async function inspectInFlight(
+  runs: readonly FlowRun[],
+  pool: WorkPool,
+  backend: Backend,
+  deps: Deps,
+): Promise<ReconcileResult[]> {
+  const failed = (run: FlowRun, error: unknown): ReconcileResult => {
+    deps.logger.error("reconcile failed for run", { flowRunId: run.id, error: describeError(error) });
+    return { flowRunId: run.id, action: "error", detail: describeError(error) };
+  };
+  const results: ReconcileResult[] = [];
+  const items: (InspectItem & { run: FlowRun })[] = [];
+  for (const run of runs) {
+    try {
+      await labelIfUnlabelled(run, pool, deps);
+      const target = await readTarget(run, pool, backend, deps);
+      // Deployment or flow gone: the next tick (or the run's own engine) settles it.
+      if (!target) results.push({ flowRunId: run.id, action: "none" });
+      else {
+        const config = await renderConfiguration(run, target, deps);
+        const ctx: BackendContext = { flowRun: run, pool: { name: pool.name, type: pool.type } };
+        items.push({ run, pid: run.infrastructure_pid ?? "", config, ctx });
+      }
+    } catch (error) {
+      results.push(failed(run, error));
+    }
+  }
+  const found = await inspectAll(backend, items);
+  for (const [i, item] of items.entries()) {
+    const outcome = found[i] ?? { error: new Error("no inspection result") };
+    try {
+      if ("error" in outcome) throw outcome.error;
+      const action = await settleInspected(item.run, item.pid, outcome.status, deps);
+      if (action.action !== "none") deps.logger.info("reconciled flow run", { ...action });
+      results.push(action);
+    } catch (error) {
+      results.push(failed(item.run, error));
+    }
+  }
+  return results;
+}
+
+/** The run's infrastructure failed, vanished or ended while the run is Pending → its exit is reported. */
+async function settleInspected(
+  run: FlowRun,
+  pid: string,
+  status: InfraStatus,
+  deps: Deps,
+): Promise<ReconcileResult> {
+  const type = run.state?.type;
+  if (
+    status.state === "failed" ||
+    status.state === "gone" ||
+    (status.state === "succeeded" && type === "PENDING")
+  ) {
+    const outcome = await reportExit(
+      {
+        flowRunId: run.id,
+        pid,
+        exitCode: status.state === "gone" ? null : (status.exitCode ?? null),
+        reason:
+          status.reason ?? (status.state === "gone" ? "The infrastructure no longer exists." : undefined),
+      },
+      deps,
+    );
+    if (outcome === "crashed" && status.logs) await forwardCrashLogs(run.id, status.logs, deps);
+    return { flowRunId: run.id, action: outcome === "crashed" ? "crashed" : "none", detail: status.state };
+  }
+  return { flowRunId: run.id, action: "none" };
 }
 
 /** The most runs one reconcile query returns. */
@@ -100,38 +182,12 @@ async function reconcileRun(
   deps: Deps,
 ): Promise<ReconcileResult> {
   const none: ReconcileResult = { flowRunId: run.id, action: "none" };
-  const ctx: BackendContext = { flowRun: run, pool: { name: pool.name, type: pool.type } };
   const type = run.state?.type;
   const pid = run.infrastructure_pid;
 
   if (awaitsCancellation(run.state)) return await cancelRun(run, pool, backend, deps);
 
-  if (pid) {
-    await labelIfUnlabelled(run, pool, deps);
-    const target = await readTarget(run, pool, backend, deps);
-    if (!target) return none; // deployment or flow gone: the next tick (or the run's own engine) settles it
-    const config = await renderConfiguration(run, target, deps);
-    const status = await backend.inspect(pid, config, ctx);
-    if (
-      status.state === "failed" ||
-      status.state === "gone" ||
-      (status.state === "succeeded" && type === "PENDING")
-    ) {
-      const outcome = await reportExit(
-        {
-          flowRunId: run.id,
-          pid,
-          exitCode: status.state === "gone" ? null : (status.exitCode ?? null),
-          reason:
-            status.reason ?? (status.state === "gone" ? "The infrastructure no longer exists." : undefined),
-        },
-        deps,
-      );
-      if (outcome === "crashed" && status.logs) await forwardCrashLogs(run.id, status.logs, deps);
-      return { flowRunId: run.id, action: outcome === "crashed" ? "crashed" : "none", detail: status.state };
-    }
-    return none;
-  }
+  if (pid) return none; // inspected with the others (inspectInFlight)
 
   if (type !== "PENDING" || !isOwnClaim(run)) return none;
   const claimedAt = Date.parse(run.state?.timestamp ?? "");

@@ -15,7 +15,7 @@
 
 import type { Task } from "@aws-sdk/client-ecs";
 import type { JobConfiguration } from "../../job/types.ts";
-import type { Backend, BackendContext, InfraStatus, Started } from "../../ports/backend.ts";
+import type { Backend, BackendContext, InfraStatus, InspectOutcome, Started } from "../../ports/backend.ts";
 import type { CheckRow } from "../../ports/check.ts";
 import { type Logger, silentLogger } from "../../ports/logger.ts";
 import { InfrastructureNotFoundError, InvalidJobConfigurationError } from "../../shared/errors.ts";
@@ -23,6 +23,7 @@ import { isPlainObject, type PlainObject, plain } from "../../shared/plain.ts";
 import { CLAIM_TOKEN_TAG, lookUpClaimTask, mayHaveStarted, runClaimTask } from "./claimTask.ts";
 import { awsErrorShape, classifyAwsError, classifyRunTaskError } from "./classify.ts";
 import { ecsDoctor } from "./doctor.ts";
+import { inspectTasks, type TaskItem } from "./inspect.ts";
 import { resolveNetwork } from "./network.ts";
 import { formatPid, parsePid, regionOfArn, samePid } from "./pid.ts";
 import type { AwsCredentialsData, EcsApi, EcsApiFactory, RunTaskRequest } from "./port.ts";
@@ -30,8 +31,6 @@ import { TaskDefinitionRegistry } from "./registry.ts";
 import { type EcsRequest, prepareEcsRequest, STOP_REASON } from "./request.ts";
 import { composeRunTask } from "./runTask.ts";
 import { validateTaskDefinition } from "./spec.ts";
-import { parseStartedBy } from "./startedBy.ts";
-import { taskStatus } from "./status.ts";
 
 export { DEFAULT_TAIL_EVENTS, ecsCrashLogTail } from "./crashLogs.ts";
 export { samePid } from "./pid.ts";
@@ -211,26 +210,16 @@ export class EcsBackend implements Backend<EcsRequest, EcsLaunch> {
   }
 
   async inspect(pid: string, config: JobConfiguration, _ctx?: BackendContext): Promise<InfraStatus> {
-    const parsed = parsePid(pid);
-    if (!parsed) return { state: "gone", reason: `'${pid}' is not an ECS task pid.` };
-    const api = this.options.ecsApiFor(credentialsFor(config, parsed.taskArn));
-    let out: Awaited<ReturnType<EcsApi["describeTasks"]>>;
-    try {
-      out = await api.describeTasks(parsed.cluster, [parsed.taskArn]);
-    } catch (error) {
-      if (awsErrorShape(error).name === "ClusterNotFoundException")
-        return { state: "gone", reason: `ECS cluster '${parsed.cluster}' not found.` };
-      throw classifyAwsError(error, "Failed to describe ECS task");
-    }
-    const task = out.tasks?.find((t) => t.taskArn === parsed.taskArn) ?? out.tasks?.[0];
-    if (!task) {
-      const why = out.failures?.[0]?.reason;
-      return {
-        state: "gone",
-        reason: `ECS task ${parsed.taskArn} not found in cluster ${parsed.cluster}${why ? ` (${why})` : ""}.`,
-      };
-    }
-    return taskStatus(task, parseStartedBy(task.startedBy)?.containerName ?? null);
+    const [outcome] = await this.inspectMany([{ pid, config }]);
+    if (!outcome || "error" in outcome) throw outcome?.error ?? new Error("no inspection result");
+    return outcome.status;
+  }
+
+  /** DescribeTasks for many tasks at once: per credentials and cluster, 100 per call (./inspect.ts). */
+  async inspectMany(items: readonly TaskItem[]): Promise<InspectOutcome[]> {
+    return await inspectTasks(items, {
+      apiFor: (item, taskArn) => this.options.ecsApiFor(credentialsFor(item.config, taskArn)),
+    });
   }
 
   async kill(

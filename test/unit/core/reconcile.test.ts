@@ -36,6 +36,38 @@ describe("reconcile", () => {
     expect(api.calls.filter((c) => c.startsWith("readDeployment"))).toHaveLength(1);
   });
 
+  it("a backend that inspects many at once gets every in-flight pid in one call; a failed item is that run's error", async () => {
+    const { api, dep, deps, backend, clock } = setup();
+    const runs = [api.addRun(dep, clock.now()), api.addRun(dep, clock.now()), api.addRun(dep, clock.now())];
+    for (const run of runs)
+      await dispatch({ v: 1, kind: "dispatch", flowRunId: run.id, pool: "pool", source: "t" }, deps);
+    const pids = runs.map((r) => api.runs.get(r.id)?.infrastructure_pid as string);
+    const calls: string[][] = [];
+    const many = Object.assign(Object.create(backend) as typeof backend, {
+      inspectMany: async (items: readonly { pid: string }[]) => {
+        calls.push(items.map((i) => i.pid));
+        return items.map((i) =>
+          i.pid === pids[1]
+            ? { error: new Error("ThrottlingException: Rate exceeded") }
+            : { status: i.pid === pids[2] ? { state: "gone" as const } : { state: "running" as const } },
+        );
+      },
+    });
+    const results = await reconcile(["pool"], { ...deps, backends: new Map([["process", many]]) });
+    expect(calls).toHaveLength(1);
+    expect([...(calls[0] ?? [])].sort()).toEqual([...pids].sort());
+    expect(backend.inspected).toEqual([]);
+    const byRun = new Map(results.map((r) => [r.flowRunId, r]));
+    expect(byRun.get(runs[0]?.id ?? "")).toMatchObject({ action: "none" });
+    expect(byRun.get(runs[1]?.id ?? "")).toMatchObject({
+      action: "error",
+      detail: expect.stringMatching(/Throttling/),
+    });
+    expect(byRun.get(runs[2]?.id ?? "")).toMatchObject({ action: "crashed" });
+    expect(api.runs.get(runs[2]?.id ?? "")?.state_type).toBe("CRASHED");
+    expect(api.runs.get(runs[1]?.id ?? "")?.state_type).toBe("PENDING");
+  });
+
   it("crashes a Pending run whose infrastructure is gone", async () => {
     const { api, dep, deps, backend, clock } = setup();
     const run = api.addRun(dep, clock.now());
