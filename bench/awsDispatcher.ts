@@ -25,6 +25,7 @@ import { makeDispatchHandler } from "../functions/aws/dispatch.ts";
 import { ecsApiFactory } from "../functions/aws/ecsApi.ts";
 import { createRuntime } from "../functions/aws/wiring.ts";
 import type { InvokedMessage, InvokeMessage } from "./awsEventSource.ts";
+import { keyDispatches } from "./roundTrips.ts";
 
 export interface DispatcherSettings {
   queueUrl: string;
@@ -84,12 +85,11 @@ const invocations: Invocation[] = [];
 const errors: string[] = [];
 let stopping = false;
 
-// BENCH_AWS_TRACE=1: each dispatch's requests carry a key, as in bench/roundTrips.ts: `readFlowRun`
-// (the first request of every dispatch) enters a fresh context, which the rest of that dispatch's
-// call chain inherits. Off by default: AsyncLocalStorage hooks every promise of the process, which
+// BENCH_AWS_TRACE=1: each dispatch's requests carry a key, as in bench/roundTrips.ts: the start of
+// every dispatch (`prepareWrites`) enters a fresh context, which the rest of that dispatch's call
+// chain inherits. Off by default: AsyncLocalStorage hooks every promise of the process, which
 // the CPU profile of a traced run showed as ~17 % of the function's CPU in a dispatch window.
 const dispatchContext = new AsyncLocalStorage<string>();
-let reads = 0;
 
 /** A trip as recorded during the windows: only what the request already computed. */
 interface RawTrip {
@@ -128,17 +128,15 @@ function prefectTrips(): PrefectTrip[] {
       start: origin + t.start,
       end: origin + t.end,
       status: t.status,
-      key: t.key,
+      key: t.key === undefined || !runOfKey.has(t.key) ? undefined : `${runOfKey.get(t.key)}${t.key}`,
     };
   });
 }
 
-function traceDispatches(api: Record<string, unknown>): void {
-  const read = (api.readFlowRun as (id: string) => Promise<unknown>).bind(api);
-  api.readFlowRun = (id: string) => {
-    dispatchContext.enterWith(`${id}#${++reads}`);
-    return read(id);
-  };
+/** Dispatch key (`<instance>#<n>`) → flow run id, for every traced instance (BENCH_AWS_TRACE=1). */
+const runOfKey = new Map<string, string>();
+function traceDispatches(api: Record<string, unknown>, instance: number): void {
+  keyDispatches(api, dispatchContext, runOfKey, String(instance));
 }
 let inflight = 0;
 
@@ -191,7 +189,7 @@ function instanceOf(instance: number): Promise<Instance> {
         onPrefectRequest: recordTrip,
       });
       if (process.env.BENCH_AWS_TRACE === "1")
-        traceDispatches(rt.deps.api as unknown as Record<string, unknown>);
+        traceDispatches(rt.deps.api as unknown as Record<string, unknown>, instance);
       applyVariant(rt.deps.api as unknown as Record<string, unknown>);
       return { handler: makeDispatchHandler(async () => rt) };
     })();

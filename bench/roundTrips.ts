@@ -8,14 +8,17 @@
  * not use `onRequest` because it reports a rounded duration only, and ±0.5 ms is enough to make
  * two back-to-back requests look parallel.
  *
- * Attribution. `dispatch` begins with `readFlowRun(id)`; the client overrides that method to enter
- * an AsyncLocalStorage context (`enterWith`) holding a fresh key `<id>#<n>`, so every request the
- * rest of that call chain makes (deployment, flow and pool reads, claim, pid PATCH, labels) carries
- * it, even while the dispatches of a group, or two dispatches of the same run, interleave. The
- * dispatch that recorded the run's `infrastructure_pid` (`PATCH /flow_runs/{id}`) is the one on the
- * critical path; its window runs from its `GET /flow_runs/{id}` to the end of that PATCH. Other
- * keys of the same run that read the deployment are dispatch attempts that lost the claim (or were
- * skipped); exit reports and reconcile also read runs but never read the deployment.
+ * Attribution. Every dispatch begins with `prepareWrites()` (the CSRF prefetch); the client
+ * overrides it to enter an AsyncLocalStorage context (`enterWith`) holding a fresh key `#<n>`, so
+ * every request the rest of that call chain makes (deployment, flow and pool reads, claim, pid
+ * PATCH, labels; the run's read when the message has no usable snapshot) carries it, even while
+ * the dispatches of a group, or two dispatches of the same run, interleave. The first call that
+ * names the run (its read, the claim, the pid) binds the key to it ({@link keyDispatches}); a
+ * read of a run outside a dispatch (exit reports, reconcile) enters a key of its own. The dispatch
+ * that recorded the run's `infrastructure_pid` (`PATCH /flow_runs/{id}`) is the one on the
+ * critical path; its window runs from its first request to the end of that PATCH. Other keys of
+ * the same run that read the deployment are dispatch attempts that lost the claim (or were
+ * skipped); exit reports and reconcile never read the deployment.
  *
  * Sequential round trips = the longest chain of non-overlapping requests that ends with the pid
  * PATCH (greedy by end time over the requests that finished before the PATCH started, plus the
@@ -25,7 +28,6 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { PrefectClient, type PrefectClientOptions } from "../core/prefect/client.ts";
-import type { FlowRun } from "../core/prefect/types.ts";
 
 export interface Trip {
   method: string;
@@ -35,7 +37,7 @@ export interface Trip {
   /** ms since the process's time origin. */
   start: number;
   end: number;
-  /** `<flow run id>#<n>`: the `readFlowRun` call this request descends from, if any. */
+  /** `<flow run id>#<n>`: the dispatch (or read of a run) this request descends from, if any. */
   key?: string;
 }
 
@@ -47,7 +49,7 @@ export interface DispatchTrace {
   sequential: number;
   /** Longest chain of non-overlapping requests anywhere in the window (parallel branches included). */
   longestChainInWindow: number;
-  /** Window length, ms (first read → pid recorded). */
+  /** Window length, ms (the dispatch's first request → pid recorded). */
   ms: number;
   /** Epoch ms when the pid PATCH ended (the process was spawned just before it). */
   pidAtEpochMs: number;
@@ -61,9 +63,8 @@ export interface DispatchTrace {
 
 /** A PrefectClient that records every HTTP attempt and attributes dispatch requests to their run. */
 export class TracingClient extends PrefectClient {
-  readonly trips: Trip[];
-  private readonly context: AsyncLocalStorage<string>;
-  private reads = 0;
+  private readonly recorded: Trip[];
+  private readonly runOf: Map<string, string>;
 
   constructor(options: Omit<PrefectClientOptions, "fetch">) {
     const trips: Trip[] = [];
@@ -89,14 +90,61 @@ export class TracingClient extends PrefectClient {
       }
     };
     super({ ...options, fetch: tracingFetch });
-    this.trips = trips;
-    this.context = context;
+    this.recorded = trips;
+    this.runOf = keyDispatches(this as unknown as Record<string, unknown>, context);
   }
 
-  override readFlowRun(id: string): Promise<FlowRun | null> {
-    this.context.enterWith(`${id}#${++this.reads}`);
-    return super.readFlowRun(id);
+  /** Every HTTP attempt so far, keyed `<flow run id>#<n>` when it descends from a dispatch. */
+  get trips(): Trip[] {
+    return withRunKeys(this.recorded, this.runOf);
   }
+}
+
+/**
+ * Makes every dispatch of `api` (a PrefectClient instance) enter a fresh AsyncLocalStorage key at
+ * its start (`prepareWrites`), and binds each key to the run its first run-naming call names
+ * (`readFlowRun`, `setState`, `setInfrastructurePid`). A `readFlowRun` outside a dispatch, or of
+ * another run than its key's, enters a key of its own; other calls outside one stay unkeyed.
+ * Keys are `<prefix>#<n>`, recorded in `runOf` (key → flow run id), which is returned.
+ */
+export function keyDispatches(
+  api: Record<string, unknown>,
+  context: AsyncLocalStorage<string>,
+  runOf = new Map<string, string>(),
+  prefix = "",
+): Map<string, string> {
+  let n = 0;
+  const wrap = (name: string) => {
+    const original = api[name];
+    if (typeof original !== "function") return;
+    api[name] = (...args: unknown[]) => {
+      let key = context.getStore();
+      const runId = typeof args[0] === "string" ? args[0] : undefined;
+      const bound = key === undefined ? undefined : runOf.get(key);
+      const fresh =
+        name === "prepareWrites" ||
+        (name === "readFlowRun" && (key === undefined || (bound && bound !== runId)));
+      if (fresh) {
+        key = `${prefix}#${++n}`;
+        context.enterWith(key);
+      }
+      if (key !== undefined && runId && name !== "prepareWrites" && !runOf.has(key)) runOf.set(key, runId);
+      return (original as (...a: unknown[]) => unknown).apply(api, args);
+    };
+  };
+  for (const name of ["prepareWrites", "readFlowRun", "setState", "setInfrastructurePid"]) wrap(name);
+  return runOf;
+}
+
+/** The trips with each key `#<n>` written `<flow run id>#<n>` (unbound keys dropped). */
+export function withRunKeys<T extends { key?: string }>(
+  trips: readonly T[],
+  runOf: Map<string, string>,
+): T[] {
+  return trips.map((t) => {
+    const run = t.key === undefined ? undefined : runOf.get(t.key);
+    return { ...t, key: run === undefined ? undefined : `${run}${t.key}` };
+  });
 }
 
 /** One {@link DispatchTrace} per run whose infrastructure_pid was recorded. */
@@ -119,7 +167,7 @@ export function dispatchTraces(trips: readonly Trip[], timeOrigin = performance.
     const runId = key.slice(0, key.lastIndexOf("#"));
     const runPath = `/flow_runs/${runId}`;
     const pidPatch = list.find((t) => t.method === "PATCH" && t.path === runPath && t.status < 300);
-    const read = list.find((t) => t.method === "GET" && t.path === runPath);
+    const read = list.reduce<Trip | undefined>((a, t) => (a && a.start <= t.start ? a : t), undefined);
     if (!pidPatch || !read) continue;
     const inWindow = list
       .filter((t) => t.start >= read.start && t.end <= pidPatch.end)

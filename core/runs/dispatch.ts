@@ -2,8 +2,11 @@
  * @module
  * Dispatch one flow run, idempotently under at-least-once delivery.
  *
- * Critical path, 4 sequential Prefect round trips: read the run → read deployment, flow and pool
- * together → claim → record the pid. A CSRF-protected server's token is fetched beside the first. Templates that reference blocks or variables add their reads.
+ * Critical path from the tick's snapshot of the run (./runSnapshot.ts), 3 sequential Prefect round
+ * trips: read deployment, flow and pool together → claim → record the pid. Without a usable
+ * snapshot, or when the claim finds that the run moved on since the tick saw it, the run is read
+ * first (4). A CSRF-protected server's token is fetched beside the first. Templates that reference
+ * blocks or variables add their reads.
  * After the pid, off that path, two best-effort writes side by side, never retried: the worker
  * labels and the run's own log lines ("submitting…", "Submitted…" or why it failed), which travel
  * with other runs' lines when several dispatches finish together, or wait for the end of the
@@ -19,10 +22,18 @@ import type { Deployment, Flow, FlowRun, WorkPool } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import { deferIfEarly } from "../runtime/earlyDelivery.ts";
 import type { DispatchMessage } from "../runtime/messages.ts";
-import { describeError, isRetryable } from "../shared/errors.ts";
+import { describeError, isRetryable, PrefectApiError } from "../shared/errors.ts";
 import { loadPool } from "./pools.ts";
 import { RunLog } from "./runLogs.ts";
-import { claim, describeState, forceCancelled, isOwnClaim, proposeCrashed } from "./states.ts";
+import { type SeenRun, usableSnapshot } from "./runSnapshot.ts";
+import {
+  type ClaimResult,
+  claim,
+  describeState,
+  forceCancelled,
+  isOwnClaim,
+  proposeCrashed,
+} from "./states.ts";
 
 export type DispatchOutcome =
   | { outcome: "submitted"; flowRunId: string; pid: string; resumed: boolean }
@@ -32,28 +43,105 @@ export type DispatchOutcome =
   | { outcome: "cancelled"; flowRunId: string; reason: string };
 
 export async function dispatch(message: DispatchMessage, deps: Deps): Promise<DispatchOutcome> {
-  const { api, logger } = deps;
-  const flowRunId = message.flowRunId;
-  const skip = (reason: string): DispatchOutcome => {
-    logger.info("dispatch skipped", { flowRunId, reason });
-    return { outcome: "skipped", flowRunId, reason };
-  };
-
   const early = await deferIfEarly(message, deps);
   if (early.deferred)
-    return { outcome: "deferred", flowRunId, reason: "delivered early", delaySeconds: early.delaySeconds };
+    return {
+      outcome: "deferred",
+      flowRunId: message.flowRunId,
+      reason: "delivered early",
+      delaySeconds: early.delaySeconds,
+    };
 
-  api.prepareWrites?.(); // a CSRF token, if the server wants one, comes while the run is read
-  const run = await api.readFlowRun(flowRunId);
-  if (!run) return skip("flow run not found");
-  if (run.empirical_policy?.retry_type === "in_process")
-    return skip("in-process retry (the flow process owns it)");
-  if (run.work_pool_name && run.work_pool_name !== message.pool)
-    return skip(`run belongs to pool '${run.work_pool_name}', not '${message.pool}'`);
+  deps.api.prepareWrites?.(); // a CSRF token, if the server wants one, comes with the first read
+  const seen = usableSnapshot(message, deps.clock.now(), deps.logger);
+  if (seen) {
+    const outcome = await dispatchSeen(seen, message, deps);
+    if (outcome) return outcome;
+  }
+  return await dispatchRead(message, deps);
+}
+
+function skipped(flowRunId: string, reason: string, deps: Deps): DispatchOutcome {
+  deps.logger.info("dispatch skipped", { flowRunId, reason });
+  return { outcome: "skipped", flowRunId, reason };
+}
+
+/** Why a run read as it is must not be submitted from this pool, or null. */
+function refusal(run: FlowRun, pool: string): string | null {
+  if (run.empirical_policy?.retry_type === "in_process") return "in-process retry (the flow process owns it)";
+  if (run.work_pool_name && run.work_pool_name !== pool)
+    return `run belongs to pool '${run.work_pool_name}', not '${pool}'`;
+  return null;
+}
+
+/**
+ * From the tick's snapshot: no read of the run. Null when the claim found the run moved on (not
+ * Scheduled as seen): the caller reads it and decides as if there had been no snapshot.
+ */
+async function dispatchSeen(
+  seen: SeenRun,
+  message: DispatchMessage,
+  deps: Deps,
+): Promise<DispatchOutcome | null> {
+  const { run } = seen;
+  if (refusal(run, message.pool)) return null; // decided on a fresh read
+  const target = await resolveTarget(run, message, deps);
+  if ("outcome" in target) return target;
+  let claimed: ClaimResult;
+  try {
+    claimed = await claim(deps.api, run.id, deps.workerName, seen.scheduledTime);
+  } catch (error) {
+    if (error instanceof PrefectApiError && error.status === 404)
+      return skipped(run.id, "flow run not found", deps);
+    throw error;
+  }
+  if (!claimed.claimed) {
+    if (claimed.state?.type !== "SCHEDULED") return null; // claimed, started, or undone: read it
+    await requeueIfRescheduled(message, claimed.state.state_details?.scheduled_time, deps);
+    return skipped(run.id, `claim ${claimed.status}: ${claimed.reason}`, deps);
+  }
+  await deps.faults?.afterClaim?.(run.id);
+  return await submit(run, target, submitToken(run.id, claimed.state.id ?? ""), false, deps);
+}
+
+/** After reading the run: resumes its own unfinished claim, or claims a Scheduled run. */
+async function dispatchRead(message: DispatchMessage, deps: Deps): Promise<DispatchOutcome> {
+  const flowRunId = message.flowRunId;
+  const run = await deps.api.readFlowRun(flowRunId);
+  if (!run) return skipped(flowRunId, "flow run not found", deps);
+  const refused = refusal(run, message.pool);
+  if (refused) return skipped(flowRunId, refused, deps);
 
   const resuming = run.state?.type === "PENDING" && isOwnClaim(run) && !run.infrastructure_pid;
-  if (!resuming && run.state?.type !== "SCHEDULED") return skip(`run is ${describeState(run.state)}`);
+  if (!resuming && run.state?.type !== "SCHEDULED")
+    return skipped(flowRunId, `run is ${describeState(run.state)}`, deps);
 
+  const target = await resolveTarget(run, message, deps);
+  if ("outcome" in target) return target;
+
+  let claimStateId: string;
+  if (resuming) {
+    claimStateId = run.state?.id ?? "";
+  } else {
+    const claimed = await claim(deps.api, flowRunId, deps.workerName);
+    if (!claimed.claimed) {
+      if (claimed.state?.type === "SCHEDULED")
+        await requeueIfRescheduled(message, claimed.state.state_details?.scheduled_time, deps);
+      return skipped(flowRunId, `claim ${claimed.status}: ${claimed.reason}`, deps);
+    }
+    claimStateId = claimed.state.id ?? "";
+    await deps.faults?.afterClaim?.(flowRunId);
+  }
+  return await submit(run, target, submitToken(flowRunId, claimStateId), resuming, deps);
+}
+
+/** Deployment, flow, pool and backend of a run, read together; or why it cannot be submitted. */
+async function resolveTarget(
+  run: FlowRun,
+  message: DispatchMessage,
+  deps: Deps,
+): Promise<Target | DispatchOutcome> {
+  const { api, logger } = deps;
   const [deployment, flow, pool] = await Promise.all([
     run.deployment_id ? api.readDeployment(run.deployment_id) : Promise.resolve(null),
     api.readFlow(run.flow_id),
@@ -61,35 +149,15 @@ export async function dispatch(message: DispatchMessage, deps: Deps): Promise<Di
   ]);
   if (run.deployment_id && !deployment) {
     const reason = `Deployment ${run.deployment_id} no longer exists, cancelled run.`;
-    await forceCancelled(api, flowRunId, reason);
-    logger.warn("deployment gone; run cancelled", { flowRunId, deploymentId: run.deployment_id });
-    return { outcome: "cancelled", flowRunId, reason };
+    await forceCancelled(api, run.id, reason);
+    logger.warn("deployment gone; run cancelled", { flowRunId: run.id, deploymentId: run.deployment_id });
+    return { outcome: "cancelled", flowRunId: run.id, reason };
   }
-  if (!flow) return skip(`flow ${run.flow_id} not found`);
-  if (!pool) return skip(`work pool '${message.pool}' not found`);
+  if (!flow) return skipped(run.id, `flow ${run.flow_id} not found`, deps);
+  if (!pool) return skipped(run.id, `work pool '${message.pool}' not found`, deps);
   const backend = deps.backends.get(pool.type);
-  if (!backend) return skip(`no backend serves pool type '${pool.type}'`);
-
-  let claimStateId: string;
-  if (resuming) {
-    claimStateId = run.state?.id ?? "";
-  } else {
-    const claimed = await claim(api, flowRunId, deps.workerName);
-    if (!claimed.claimed) {
-      if (claimed.state?.type === "SCHEDULED")
-        await requeueIfRescheduled(message, claimed.state.state_details?.scheduled_time, deps);
-      return skip(`claim ${claimed.status}: ${claimed.reason}`);
-    }
-    claimStateId = claimed.state.id ?? "";
-    await deps.faults?.afterClaim?.(flowRunId);
-  }
-  return await submit(
-    run,
-    { deployment, flow, pool, backend },
-    submitToken(flowRunId, claimStateId),
-    resuming,
-    deps,
-  );
+  if (!backend) return skipped(run.id, `no backend serves pool type '${pool.type}'`, deps);
+  return { deployment, flow, pool, backend };
 }
 
 interface Target {

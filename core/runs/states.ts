@@ -21,7 +21,19 @@ export const CLAIM_MESSAGE_PREFIX = "Claimed by pushpool";
 
 export type ClaimResult =
   | { claimed: true; state: State }
-  | { claimed: false; status: OrchestrationResult["status"]; reason: string; state: State | null };
+  | {
+      claimed: false;
+      status: OrchestrationResult["status"];
+      reason: string;
+      state: State | null;
+      /** The claim displaced another state than the one expected, and was undone. */
+      moved?: boolean;
+    };
+
+/** Two ISO times name the same instant (Prefect writes `Z` or `+00:00`, with or without µs). */
+function sameInstant(a: string, b: string): boolean {
+  return Date.parse(a) === Date.parse(b);
+}
 
 /**
  * Proposes PENDING/`Pending`. WAIT becomes a TransientError (redeliver later).
@@ -31,8 +43,18 @@ export type ClaimResult =
  * while another delivery ran it to the end, would start it a second time. A claim that really left
  * a Scheduled state carries the `scheduled_time` the server copies from it (CopyScheduledTime); one
  * without it is stale: the run's previous state is restored (forced) and the claim does not count.
+ *
+ * `expectScheduledTime`: the `scheduled_time` of the Scheduled state the caller saw, when it did
+ * not read the run just before (core/runs/runSnapshot.ts). A claim that displaced a state with
+ * another time — an in-process retry's AwaitingRetry, a run rescheduled since — is undone the same
+ * way and comes back `moved`: the caller reads the run and decides again.
  */
-export async function claim(api: PrefectApi, flowRunId: string, workerName: string): Promise<ClaimResult> {
+export async function claim(
+  api: PrefectApi,
+  flowRunId: string,
+  workerName: string,
+  expectScheduledTime?: string,
+): Promise<ClaimResult> {
   const transitionId = randomUUID();
   const result = await api.setState(flowRunId, {
     type: "PENDING",
@@ -48,14 +70,19 @@ export async function claim(api: PrefectApi, flowRunId: string, workerName: stri
     (result.status === "ACCEPT" ||
       (result.status === "REJECT" && state.state_details?.transition_id === transitionId));
   if (ours) {
-    if (state.state_details?.scheduled_time) return { claimed: true, state };
+    const scheduled = state.state_details?.scheduled_time;
+    const moved = Boolean(scheduled && expectScheduledTime && !sameInstant(scheduled, expectScheduledTime));
+    if (scheduled && !moved) return { claimed: true, state };
     const restored = await restorePrevious(api, flowRunId, state.id);
-    return {
-      claimed: false,
-      status: "REJECT",
-      reason: `stale claim: the run was ${restored} before it`,
-      state,
-    };
+    return moved
+      ? {
+          claimed: false,
+          status: "REJECT",
+          reason: `the run moved since it was seen: it was ${restored}`,
+          state,
+          moved,
+        }
+      : { claimed: false, status: "REJECT", reason: `stale claim: the run was ${restored} before it`, state };
   }
   if (result.status === "WAIT")
     throw new TransientError(

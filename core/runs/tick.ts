@@ -6,7 +6,8 @@
  * before the next tick (plus a margin), delayed until then. Runs further ahead are left to a later
  * tick, so a future run is enqueued once, not once per tick. A run still unclaimed after its message
  * was delivered is enqueued again, but a warm tick waits a few ticks for that message first
- * (./tickMemo.ts) instead of adding a duplicate on every tick. Then it warms what those runs'
+ * (./tickMemo.ts) instead of adding a duplicate on every tick. Each message carries the run as the
+ * query answered it (./runSnapshot.ts), so its dispatch does not read it again. Then it warms what those runs'
  * dispatches will share (./warm.ts: the ECS task definition), so a burst does not race for it.
  * Last, it removes the infrastructure of runs that ended (./cleanup.ts), where the backend can.
  */
@@ -18,6 +19,7 @@ import { describeError, ValidationError } from "../shared/errors.ts";
 import { cleanupFinished } from "./cleanup.ts";
 import { heartbeatIfDue } from "./heartbeat.ts";
 import { sweepLeasesNow } from "./leaseSweep.ts";
+import { snapshotOf } from "./runSnapshot.ts";
 import { MAX_EXTRA_PAGES, MAX_RUNS_PER_QUERY, scheduledRuns } from "./scheduledRuns.ts";
 import { tickMemo } from "./tickMemo.ts";
 import { warmRuns } from "./warm.ts";
@@ -167,6 +169,8 @@ async function enqueue(pool: string, r: WorkerFlowRunResponse, at: number, now: 
     notBefore: new Date(at).toISOString(),
     source: "tick",
   };
+  const snapshot = snapshotOf(run, now); // the dispatch need not read the run again
+  if (snapshot) message.snapshot = snapshot;
   const delaySeconds = Math.max(0, (at - now.getTime()) / 1000);
   await deps.queue.send(message, { delaySeconds });
 }

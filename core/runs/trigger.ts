@@ -10,6 +10,7 @@ import type { Deps } from "../runtime/deps.ts";
 import type { TriggerMessage } from "../runtime/messages.ts";
 import { PrefectApiError, ValidationError } from "../shared/errors.ts";
 import { createFlowRunPatiently, WEBHOOK_CREATE_BUDGET_MS } from "./createFlowRun.ts";
+import { snapshotOf } from "./runSnapshot.ts";
 
 export interface TriggerResult {
   flowRunId: string;
@@ -59,7 +60,9 @@ export async function trigger(
     const due = Date.parse(run.next_scheduled_start_time ?? run.expected_start_time ?? "") || since;
     const type = await poolType(pool, deps);
     const deliverAt = due - (type === null ? 0 : deps.leadSeconds(type)) * 1000;
-    const delaySeconds = Math.max(0, (deliverAt - deps.clock.now().getTime()) / 1000);
+    const now = deps.clock.now();
+    const delaySeconds = Math.max(0, (deliverAt - now.getTime()) / 1000);
+    const snapshot = snapshotOf(run, now); // Prefect's answer: the dispatch need not read the run
     await deps.queue.send(
       {
         v: 1,
@@ -68,6 +71,7 @@ export async function trigger(
         pool,
         notBefore: new Date(deliverAt).toISOString(),
         source: message.source,
+        ...(snapshot ? { snapshot } : {}),
       },
       { delaySeconds },
     );

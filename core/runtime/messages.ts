@@ -19,6 +19,12 @@ export const DispatchMessage = z.strictObject({
   /** ISO time before which the run should not be submitted (delivery may be early). */
   notBefore: z.iso.datetime({ offset: true }).optional(),
   source,
+  /**
+   * The run as the tick's query answered it, so that the dispatch need not read it again. Checked
+   * where it is used (core/runs/runSnapshot.ts), not here: a snapshot that does not pass is
+   * ignored and the run read, never a reason to drop the message.
+   */
+  snapshot: z.record(z.string(), z.unknown()).optional(),
 });
 export type DispatchMessage = z.infer<typeof DispatchMessage>;
 

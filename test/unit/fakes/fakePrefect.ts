@@ -23,6 +23,7 @@ import {
   type WorkerFlowRunResponse,
   type WorkPool,
 } from "../../../core/prefect/types.ts";
+import { PrefectApiError } from "../../../core/shared/errors.ts";
 
 /** PREFECT_SERVER_API_DEFAULT_LIMIT: the most runs one query answers (get_scheduled_flow_runs has no offset). */
 const PREFECT_LIMIT = 200;
@@ -180,7 +181,7 @@ export class FakePrefect implements PrefectApi {
       .map((r) => ({
         work_pool_id: "p",
         work_queue_id: "q",
-        flow_run: structuredClone({ ...r, state: null }),
+        flow_run: structuredClone(r), // with its state, as Prefect answers
       }));
   }
   async heartbeat(pool: string, name: string, interval: number) {
@@ -189,7 +190,7 @@ export class FakePrefect implements PrefectApi {
   async setState(id: string, proposed: StateCreate, force = false): Promise<OrchestrationResult> {
     this.calls.push(`setState ${proposed.type}/${proposed.name} ${id}`);
     const run = this.runs.get(id);
-    if (!run) throw Object.assign(new Error("not found"), { status: 404 });
+    if (!run) throw new PrefectApiError(404, "POST", `/flow_runs/${id}/set_state`, "Flow run not found");
     const current = run.state;
     const abort = (reason: string): OrchestrationResult => ({
       status: "ABORT",

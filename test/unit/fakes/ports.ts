@@ -34,7 +34,7 @@ export class FakeBackend implements Backend<{ command: string | null }> {
   readonly leadSeconds = 3;
   /** Backend.supervised: unset, a started Cancelling run gets the cancel grace. */
   supervised?: boolean;
-  submits: { token: string; flowRunId: string }[] = [];
+  submits: { token: string; flowRunId: string; command: string | null }[] = [];
   killed: string[] = [];
   status = new Map<string, InfraStatus>();
   failWith: Error | null = null;
@@ -49,9 +49,9 @@ export class FakeBackend implements Backend<{ command: string | null }> {
   async find(_req: { command: string | null }, token: string) {
     return this.submits.some((s) => s.token === token) ? { pid: `pid-${token}` } : null;
   }
-  async start(_req: { command: string | null }, token: string, ctx: { flowRun: { id: string } }) {
+  async start(req: { command: string | null }, token: string, ctx: { flowRun: { id: string } }) {
     if (this.failWith) throw this.failWith;
-    this.submits.push({ token, flowRunId: ctx.flowRun.id });
+    this.submits.push({ token, flowRunId: ctx.flowRun.id, command: req.command });
     return { pid: `pid-${token}` };
   }
   mayHaveStarted() {
