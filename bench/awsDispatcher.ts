@@ -128,12 +128,12 @@ function prefectTrips(): PrefectTrip[] {
       start: origin + t.start,
       end: origin + t.end,
       status: t.status,
-      key: t.key === undefined || !runOfKey.has(t.key) ? undefined : `${runOfKey.get(t.key)}${t.key}`,
+      key: t.key === undefined || !runOfKey.has(t.key) ? undefined : `${runOfKey.get(t.key)}#${t.key}`,
     };
   });
 }
 
-/** Dispatch key (`<instance>#<n>`) → flow run id, for every traced instance (BENCH_AWS_TRACE=1). */
+/** Dispatch key (`<instance>.<n>`) → flow run id, for every traced instance (BENCH_AWS_TRACE=1). */
 const runOfKey = new Map<string, string>();
 function traceDispatches(api: Record<string, unknown>, instance: number): void {
   keyDispatches(api, dispatchContext, runOfKey, String(instance));

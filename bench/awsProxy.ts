@@ -7,9 +7,17 @@
  * operation, the epoch ms at which the request arrived and at which the answer was sent, the status
  * and, for RunTask, the flow run (the `PREFECT__FLOW_RUN_ID` container override both sides set);
  * for RegisterTaskDefinition, the family. Other services (SQS, EC2) are forwarded and only counted.
- * Bytes are piped unchanged (moto does not check SigV4 signatures). Cost: one loopback hop.
+ * Bodies are piped unchanged (moto does not check SigV4 signatures); hop-by-hop headers are not
+ * passed on ({@link endToEnd}). Cost: one loopback hop.
  */
-import { Agent, createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
+import {
+  Agent,
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type ServerResponse,
+} from "node:http";
 
 export interface AwsCall {
   /** ECS operation, e.g. `RunTask`; `other` for any non-ECS request. */
@@ -70,7 +78,7 @@ export async function startAwsProxy(upstream: string): Promise<AwsProxy> {
         },
         (answer) => {
           call.status = answer.statusCode ?? 0;
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          res.writeHead(answer.statusCode ?? 502, endToEnd(answer.headers));
           answer.pipe(res);
           answer.on("end", () => {
             call.end = Date.now();
@@ -107,6 +115,31 @@ export async function startAwsProxy(upstream: string): Promise<AwsProxy> {
       }),
   };
 }
+
+/**
+ * The answer's headers without the hop-by-hop ones (RFC 9110 §7.6.1), as a proxy must send them:
+ * moto answers every request `Connection: close`, which passed on would make each client open a
+ * new connection per call — which AWS's endpoints, which keep connections alive, do not.
+ */
+export function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out = { ...headers };
+  const named = String(headers.connection ?? "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  for (const h of [...HOP_BY_HOP, ...named]) delete out[h];
+  return out;
+}
+
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+];
 
 function parse(body: Buffer): Record<string, unknown> | null {
   try {

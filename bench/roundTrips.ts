@@ -9,7 +9,7 @@
  * two back-to-back requests look parallel.
  *
  * Attribution. Every dispatch begins with `prepareWrites()` (the CSRF prefetch); the client
- * overrides it to enter an AsyncLocalStorage context (`enterWith`) holding a fresh key `#<n>`, so
+ * overrides it to enter an AsyncLocalStorage context (`enterWith`) holding a fresh key `.<n>`, so
  * every request the rest of that call chain makes (deployment, flow and pool reads, claim, pid
  * PATCH, labels; the run's read when the message has no usable snapshot) carries it, even while
  * the dispatches of a group, or two dispatches of the same run, interleave. The first call that
@@ -105,7 +105,7 @@ export class TracingClient extends PrefectClient {
  * its start (`prepareWrites`), and binds each key to the run its first run-naming call names
  * (`readFlowRun`, `setState`, `setInfrastructurePid`). A `readFlowRun` outside a dispatch, or of
  * another run than its key's, enters a key of its own; other calls outside one stay unkeyed.
- * Keys are `<prefix>#<n>`, recorded in `runOf` (key → flow run id), which is returned.
+ * Keys are `<prefix>.<n>`, recorded in `runOf` (key → flow run id), which is returned.
  */
 export function keyDispatches(
   api: Record<string, unknown>,
@@ -125,7 +125,7 @@ export function keyDispatches(
         name === "prepareWrites" ||
         (name === "readFlowRun" && (key === undefined || (bound && bound !== runId)));
       if (fresh) {
-        key = `${prefix}#${++n}`;
+        key = `${prefix}.${++n}`;
         context.enterWith(key);
       }
       if (key !== undefined && runId && name !== "prepareWrites" && !runOf.has(key)) runOf.set(key, runId);
@@ -136,14 +136,14 @@ export function keyDispatches(
   return runOf;
 }
 
-/** The trips with each key `#<n>` written `<flow run id>#<n>` (unbound keys dropped). */
+/** The trips with each key `<prefix>.<n>` written `<flow run id>#<prefix>.<n>` (unbound keys dropped). */
 export function withRunKeys<T extends { key?: string }>(
   trips: readonly T[],
   runOf: Map<string, string>,
 ): T[] {
   return trips.map((t) => {
     const run = t.key === undefined ? undefined : runOf.get(t.key);
-    return { ...t, key: run === undefined ? undefined : `${run}${t.key}` };
+    return { ...t, key: run === undefined ? undefined : `${run}#${t.key}` };
   });
 }
 
