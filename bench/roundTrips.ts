@@ -167,19 +167,19 @@ export function dispatchTraces(trips: readonly Trip[], timeOrigin = performance.
     const runId = key.slice(0, key.lastIndexOf("#"));
     const runPath = `/flow_runs/${runId}`;
     const pidPatch = list.find((t) => t.method === "PATCH" && t.path === runPath && t.status < 300);
-    const read = list.reduce<Trip | undefined>((a, t) => (a && a.start <= t.start ? a : t), undefined);
-    if (!pidPatch || !read) continue;
+    const first = list.reduce<Trip | undefined>((a, t) => (a && a.start <= t.start ? a : t), undefined);
+    if (!pidPatch || !first) continue;
     const inWindow = list
-      .filter((t) => t.start >= read.start && t.end <= pidPatch.end)
+      .filter((t) => t.start >= first.start && t.end <= pidPatch.end)
       .sort((a, b) => a.start - b.start);
     const steps = criticalSteps(inWindow, pidPatch, runId);
-    const rel = (ms: number) => (ms - read.start).toFixed(1);
+    const rel = (ms: number) => (ms - first.start).toFixed(1);
     out.push({
       runId,
       requests: inWindow.length,
       sequential: steps.length,
       longestChainInWindow: sequentialSteps(inWindow).length,
-      ms: pidPatch.end - read.start,
+      ms: pidPatch.end - first.start,
       pidAtEpochMs: timeOrigin + pidPatch.end,
       steps,
       requestLog: inWindow.map(

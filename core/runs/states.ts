@@ -21,14 +21,7 @@ export const CLAIM_MESSAGE_PREFIX = "Claimed by pushpool";
 
 export type ClaimResult =
   | { claimed: true; state: State }
-  | {
-      claimed: false;
-      status: OrchestrationResult["status"];
-      reason: string;
-      state: State | null;
-      /** The claim displaced another state than the one expected, and was undone. */
-      moved?: boolean;
-    };
+  | { claimed: false; status: OrchestrationResult["status"]; reason: string; state: State | null };
 
 /** Two ISO times name the same instant (Prefect writes `Z` or `+00:00`, with or without µs). */
 function sameInstant(a: string, b: string): boolean {
@@ -47,7 +40,8 @@ function sameInstant(a: string, b: string): boolean {
  * `expectScheduledTime`: the `scheduled_time` of the Scheduled state the caller saw, when it did
  * not read the run just before (core/runs/runSnapshot.ts). A claim that displaced a state with
  * another time — an in-process retry's AwaitingRetry, a run rescheduled since — is undone the same
- * way and comes back `moved`: the caller reads the run and decides again.
+ * way and does not count (its state is the undone Pending): the caller reads the run and decides
+ * again.
  */
 export async function claim(
   api: PrefectApi,
@@ -74,15 +68,10 @@ export async function claim(
     const moved = Boolean(scheduled && expectScheduledTime && !sameInstant(scheduled, expectScheduledTime));
     if (scheduled && !moved) return { claimed: true, state };
     const restored = await restorePrevious(api, flowRunId, state.id);
-    return moved
-      ? {
-          claimed: false,
-          status: "REJECT",
-          reason: `the run moved since it was seen: it was ${restored}`,
-          state,
-          moved,
-        }
-      : { claimed: false, status: "REJECT", reason: `stale claim: the run was ${restored} before it`, state };
+    const reason = moved
+      ? `the run moved since it was seen: it was ${restored}`
+      : `stale claim: the run was ${restored} before it`;
+    return { claimed: false, status: "REJECT", reason, state };
   }
   if (result.status === "WAIT")
     throw new TransientError(

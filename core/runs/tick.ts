@@ -7,8 +7,9 @@
  * tick, so a future run is enqueued once, not once per tick. A run still unclaimed after its message
  * was delivered is enqueued again, but a warm tick waits a few ticks for that message first
  * (./tickMemo.ts) instead of adding a duplicate on every tick. Each message carries the run as the
- * query answered it (./runSnapshot.ts), so its dispatch does not read it again. Then it warms what those runs'
- * dispatches will share (./warm.ts: the ECS task definition), so a burst does not race for it.
+ * query answered it (./runSnapshot.ts), so its dispatch does not read it again. Then it warms what
+ * those runs' dispatches will share (./warm.ts: the ECS task definition), so a burst does not race
+ * for it.
  * Last, it removes the infrastructure of runs that ended (./cleanup.ts), where the backend can.
  */
 

@@ -24,7 +24,7 @@ export const DispatchMessage = z.strictObject({
    * where it is used (core/runs/runSnapshot.ts), not here: a snapshot that does not pass is
    * ignored and the run read, never a reason to drop the message.
    */
-  snapshot: z.record(z.string(), z.unknown()).optional(),
+  snapshot: z.unknown().optional(),
 });
 export type DispatchMessage = z.infer<typeof DispatchMessage>;
 

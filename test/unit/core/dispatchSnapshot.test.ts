@@ -122,25 +122,21 @@ describe("dispatch from the tick's snapshot", () => {
     expect(kinds(api)[0]).toBe("readFlowRun");
   });
 
-  it("a malformed snapshot, or one of another run, is ignored with a warning, not the message", async () => {
+  it("a malformed snapshot, or one of another run, is ignored with a warning: the message is kept", async () => {
     const { api, message, deps, backend } = await setup();
     const warnings: string[] = [];
     const logger = { ...deps.logger, warn: (m: string) => void warnings.push(m) };
-    const other = {
-      ...message,
-      snapshot: {
-        ...message.snapshot,
-        run: { ...(message.snapshot?.run as object), id: crypto.randomUUID() },
-      },
-    };
+    const seen = message.snapshot as { readAt: string; run: object };
+    const other = { ...message, snapshot: { ...seen, run: { ...seen.run, id: crypto.randomUUID() } } };
     const broken = { ...message, snapshot: { readAt: "yesterday", run: {} } };
-    for (const m of [other, broken]) {
+    const notAnObject = { ...message, snapshot: "the run" };
+    for (const m of [other, broken, notAnObject]) {
       const parsed = parseQueueMessage(stringifyJson(m)) as DispatchMessage;
       api.calls.length = 0;
       await dispatch(parsed, { ...deps, logger });
       expect(kinds(api)[0]).toBe("readFlowRun");
     }
-    expect(warnings).toEqual(["snapshot ignored; reading the run", "snapshot ignored; reading the run"]);
+    expect(warnings).toEqual(Array(3).fill("snapshot ignored; reading the run"));
     expect(backend.submits).toHaveLength(1);
   });
 
@@ -164,7 +160,7 @@ describe("dispatch from the tick's snapshot", () => {
     const { deps, queue, backend } = makeDeps(api);
     await trigger({ v: 1, kind: "trigger", deployment: dep.id, idempotencyKey: "k1", source: "test" }, deps);
     const sent = queue.sent[0]?.message as DispatchMessage;
-    expect(sent.snapshot?.run).toMatchObject({ id: sent.flowRunId, state: { type: "SCHEDULED" } });
+    expect(sent.snapshot).toMatchObject({ run: { id: sent.flowRunId, state: { type: "SCHEDULED" } } });
     api.calls.length = 0;
     const outcome = await dispatch(parseQueueMessage(stringifyJson(sent)) as DispatchMessage, deps);
     expect(outcome).toMatchObject({ outcome: "submitted" });
