@@ -21,7 +21,7 @@ import type { Backend, BackendContext } from "../ports/backend.ts";
 import type { Deployment, Flow, FlowRun, WorkPool } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import { deferIfEarly } from "../runtime/earlyDelivery.ts";
-import type { DispatchMessage } from "../runtime/messages.ts";
+import type { Delivery, DispatchMessage } from "../runtime/messages.ts";
 import { describeError, isRetryable, PrefectApiError } from "../shared/errors.ts";
 import { loadPool } from "./pools.ts";
 import { RunLog } from "./runLogs.ts";
@@ -42,7 +42,11 @@ export type DispatchOutcome =
   | { outcome: "crashed"; flowRunId: string; reason: string }
   | { outcome: "cancelled"; flowRunId: string; reason: string };
 
-export async function dispatch(message: DispatchMessage, deps: Deps): Promise<DispatchOutcome> {
+export async function dispatch(
+  message: DispatchMessage,
+  deps: Deps,
+  delivery: Delivery = {},
+): Promise<DispatchOutcome> {
   const early = await deferIfEarly(message, deps);
   if (early.deferred)
     return {
@@ -53,7 +57,7 @@ export async function dispatch(message: DispatchMessage, deps: Deps): Promise<Di
     };
 
   deps.api.prepareWrites?.(); // a CSRF token, if the server wants one, comes with the first read
-  const seen = usableSnapshot(message, deps.clock.now(), deps.logger);
+  const seen = usableSnapshot(message, delivery, deps.clock.now(), deps.logger);
   if (seen) {
     const outcome = await dispatchSeen(seen, message, deps);
     if (outcome) return outcome;

@@ -8,7 +8,7 @@
  * claim that displaced any other state is undone and the run read (core/runs/states.ts). So a run
  * claimed, started or rescheduled since the tick is handled as if it had been read. Job variables
  * and the name changed after the tick are not seen — as by Prefect's worker after its poll — and a
- * snapshot older than {@link SNAPSHOT_MAX_AGE_SECONDS} is not used.
+ * snapshot older than {@link SNAPSHOT_MAX_AGE_SECONDS}, or on a redelivery, is not used.
  *
  * Whoever can send to the dispatch queue can already send a trigger with any job variables, so a
  * snapshot gives a sender nothing new.
@@ -17,7 +17,7 @@ import { z } from "zod";
 import type { Logger } from "../ports/logger.ts";
 import { stringifyJson } from "../prefect/json.ts";
 import type { FlowRun } from "../prefect/types.ts";
-import type { DispatchMessage } from "../runtime/messages.ts";
+import type { Delivery, DispatchMessage } from "../runtime/messages.ts";
 
 /** A snapshot this old or older is not used: the run is read. */
 export const SNAPSHOT_MAX_AGE_SECONDS = 300;
@@ -61,12 +61,23 @@ export function snapshotOf(run: FlowRun, readAt: Date): Record<string, unknown> 
 }
 
 /**
- * The message's snapshot when it can stand in for a read of the run: well formed, of this run,
- * Scheduled, and read less than {@link SNAPSHOT_MAX_AGE_SECONDS} ago. Otherwise undefined (and a
- * malformed one is logged): the dispatch reads the run.
+ * The message's snapshot when it can stand in for a read of the run: on the message's first
+ * delivery, well formed, of this run, Scheduled, and read less than
+ * {@link SNAPSHOT_MAX_AGE_SECONDS} ago. Otherwise undefined (and a malformed one is logged): the
+ * dispatch reads the run.
+ *
+ * A redelivery reads the run: an earlier delivery may have claimed it and its flow finished since,
+ * and Prefect accepts a claim over a run that finished without a persisted result. The claim would
+ * be undone (core/runs/states.ts), but the run would read Pending meanwhile, to its task's exit
+ * report too (test/peers/aws/dispatch.test.ts shows the real server accepting such a claim).
  */
-export function usableSnapshot(message: DispatchMessage, now: Date, logger: Logger): SeenRun | undefined {
-  if (!message.snapshot) return undefined;
+export function usableSnapshot(
+  message: DispatchMessage,
+  delivery: Delivery,
+  now: Date,
+  logger: Logger,
+): SeenRun | undefined {
+  if (!message.snapshot || (delivery.attempt ?? 1) > 1) return undefined;
   const parsed = Snapshot.safeParse(message.snapshot);
   if (!parsed.success || parsed.data.run.id !== message.flowRunId) {
     const problem = parsed.success ? "of another flow run" : (parsed.error.issues[0]?.message ?? "malformed");

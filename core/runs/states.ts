@@ -124,8 +124,9 @@ async function restorePrevious(
 }
 
 /**
- * Puts back the finished state a run reached after its latest claim, when something pulled it
- * back (a late InfrastructurePending: Prefect accepts PENDING over COMPLETED without a persisted
+ * Puts back the finished state a run reached after its latest claim (the latest that left a
+ * Scheduled state), when something pulled it back: a late InfrastructurePending, or a stale claim
+ * before {@link claim} undid it (Prefect accepts PENDING over COMPLETED without a persisted
  * result, FAILED and PAUSED). Returns what was restored, or null when the run never finished
  * after the claim or is finished now. The history is read by timestamp, and a state's timestamp is taken when its
  * request arrives, not when it commits: on a busy server a proposal can commit after a later-
@@ -143,7 +144,7 @@ export async function restoreFinished(api: PrefectApi, flowRunId: string): Promi
   );
   let claimAt = -1;
   history.forEach((s, i) => {
-    if (s.type === "PENDING" && s.name === "Pending") claimAt = i;
+    if (leftScheduled(s)) claimAt = i;
   });
   const after = history.slice(claimAt + 1).filter((s) => TERMINAL_STATES.has(s.type));
   const finished =
@@ -162,6 +163,16 @@ export async function restoreFinished(api: PrefectApi, flowRunId: string): Promi
     true,
   );
   return describeState(finished);
+}
+
+/**
+ * A claim that took the run out of a Scheduled state: Pending named `Pending` with the
+ * `scheduled_time` Prefect copies from the Scheduled state it displaced. A claim Prefect accepted
+ * over a finished run (a stale one, undone by {@link claim}) carries none, so it does not hide the
+ * finished state before it from {@link restoreFinished}.
+ */
+function leftScheduled(state: State): boolean {
+  return state.type === "PENDING" && state.name === "Pending" && Boolean(state.state_details?.scheduled_time);
 }
 
 /** True when a run's current state is an unfinished claim made by pushpool. */

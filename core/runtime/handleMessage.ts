@@ -12,7 +12,7 @@ import { type DispatchOutcome, dispatch } from "../runs/dispatch.ts";
 import { type TriggerResult, trigger } from "../runs/trigger.ts";
 import { describeError, isPermanent } from "../shared/errors.ts";
 import type { Deps } from "./deps.ts";
-import { parseQueueMessage } from "./messages.ts";
+import { type Delivery, parseQueueMessage } from "./messages.ts";
 
 export type MessageOutcome =
   | { kind: "dispatch"; result: DispatchOutcome }
@@ -20,10 +20,15 @@ export type MessageOutcome =
   | { kind: "deferred"; result: DeferredTrigger }
   | { kind: "rejected"; reason: string };
 
-export async function handleMessage(body: string, deps: Deps): Promise<MessageOutcome> {
+export async function handleMessage(
+  body: string,
+  deps: Deps,
+  delivery: Delivery = {},
+): Promise<MessageOutcome> {
   try {
     const message = parseQueueMessage(body);
-    if (message.kind === "dispatch") return { kind: "dispatch", result: await dispatch(message, deps) };
+    if (message.kind === "dispatch")
+      return { kind: "dispatch", result: await dispatch(message, deps, delivery) };
     try {
       const result = await trigger(message, deps, { createBudgetMs: QUEUE_CREATE_BUDGET_MS });
       return { kind: "trigger", result };

@@ -28,6 +28,15 @@ export const DispatchMessage = z.strictObject({
 });
 export type DispatchMessage = z.infer<typeof DispatchMessage>;
 
+/** What the queue says of one delivery of a message. */
+export interface Delivery {
+  /**
+   * Which delivery of the message this is, from 1 (SQS `ApproximateReceiveCount`, Cloud Tasks'
+   * attempt, Azure's `dequeueCount`, the local queue's count); unset when the queue does not say.
+   */
+  attempt?: number;
+}
+
 /** `flow/deployment` (names, as `prefect deployment run` takes them) or a deployment id. */
 export const DeploymentRef = z
   .string()

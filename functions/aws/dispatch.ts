@@ -37,8 +37,9 @@ export function makeDispatchHandler(getRuntime: () => Promise<AwsRuntime> = runt
             messageId: record.messageId,
             receiveCount: record.attributes?.ApproximateReceiveCount,
           };
+          const attempt = Number(record.attributes?.ApproximateReceiveCount) || undefined;
           const consumed = await consumeRecord("dispatch record", ids, logger, () =>
-            handleMessage(sqsBody(record), deps),
+            handleMessage(sqsBody(record), deps, { attempt }),
           );
           if (!consumed.handled) return;
           const outcome = consumed.result;

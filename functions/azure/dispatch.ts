@@ -35,7 +35,7 @@ export function makeDispatchHandler(getRuntime: () => Promise<AzureRuntime> = ru
     const ids = { messageId: context.triggerMetadata?.id, dequeueCount, invocationId: context.invocationId };
     try {
       const consumed = await consumeRecord("dispatch message", ids, logger, () =>
-        handleMessage(queueBody(entry), deps),
+        handleMessage(queueBody(entry), deps, { attempt: dequeueCount }),
       );
       if (!consumed.handled) return;
       const outcome = consumed.result;

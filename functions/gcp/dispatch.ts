@@ -43,7 +43,7 @@ export function makeDispatchHandler(getRuntime: () => Promise<GcpRuntime> = runt
     const ids = { task: delivery.taskName, attempt };
     let consumed: Awaited<ReturnType<typeof consumeDispatch>>;
     try {
-      consumed = await consumeDispatch(body, ids, rt);
+      consumed = await consumeDispatch(body, attempt, ids, rt);
     } catch (error) {
       const reason = describeError(error);
       if (rt.maxAttempts === undefined || attempt < rt.maxAttempts) {
@@ -91,8 +91,8 @@ export function makeDispatchHandler(getRuntime: () => Promise<GcpRuntime> = runt
   };
 }
 
-function consumeDispatch(body: string, ids: Record<string, unknown>, rt: GcpRuntime) {
-  return consumeRecord("dispatch task", ids, rt.logger, () => handleMessage(body, rt.deps));
+function consumeDispatch(body: string, attempt: number, ids: Record<string, unknown>, rt: GcpRuntime) {
+  return consumeRecord("dispatch task", ids, rt.logger, () => handleMessage(body, rt.deps, { attempt }));
 }
 
 export const dispatch = makeDispatchHandler();

@@ -96,13 +96,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     logger,
     maxReceives: options.queue?.maxReceives ?? 5,
     retryDelayMs: options.queue?.retryDelayMs ?? 1000,
-    handler: async (body) => {
+    handler: async (body, attempt) => {
       const flowRunId = RunOrder.dispatchedRun(body);
       const release = flowRunId && limit ? limit.tryAcquire(flowRunId, body) : () => undefined;
       if (!release)
         return logger.debug("flow run limit reached; run waits", { flowRunId, limit: config.limit });
       try {
-        const outcome = await order.dispatching(flowRunId, handleMessage(body, deps));
+        const outcome = await order.dispatching(flowRunId, handleMessage(body, deps, { attempt }));
         options.onOutcome?.(outcome);
       } catch (error) {
         options.onOutcome?.({ kind: "error", error: describeError(error) });

@@ -4,8 +4,10 @@
  */
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand } from "@aws-sdk/client-ecs";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
+import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Deployment, WorkPool } from "../../../core/prefect/types.ts";
+import { snapshotOf } from "../../../core/runs/runSnapshot.ts";
 import type { DispatchMessage } from "../../../core/runtime/messages.ts";
 import { handler, makeDispatchHandler } from "../../../functions/aws/dispatch.ts";
 import type { PrefectAdmin } from "../helpers/prefectAdmin.ts";
@@ -169,6 +171,34 @@ describe("dispatch handler", () => {
     const arns = await tasksOf(peers, run.id);
     expect(arns).toHaveLength(1);
     expect((await admin.readFlowRun(run.id))?.infrastructure_pid).toBe(`${peers.cluster}::${arns[0]}`);
+  });
+
+  it("a redelivery reads the run: no claim from the old snapshot over the run that completed since", async () => {
+    const run = await scheduledRun();
+    const body = JSON.stringify({ ...dispatchMessage(run.id), snapshot: snapshotOf(run, new Date()) });
+    await send(body);
+    // The invocation submits the run, then dies before SQS hears of it (a timeout): not deleted.
+    const dying = async (event: SQSEvent) => {
+      await handler(event);
+      throw new Error("simulated invocation timeout");
+    };
+    await expect(pollOnce(peers.sqs, peers.dispatch, dying, { visibilityTimeout: 1 })).rejects.toThrow(
+      "simulated invocation timeout",
+    );
+    expect(await tasksOf(peers, run.id)).toHaveLength(1);
+    // Its flow runs to the end; Prefect would accept a claim over this Completed (no persisted result).
+    for (const type of ["RUNNING", "COMPLETED"] as const)
+      expect(
+        (await admin.client.setState(run.id, { type, name: type === "RUNNING" ? "Running" : "Completed" }))
+          .status,
+      ).toBe("ACCEPT");
+
+    await sleep(1200);
+    const again = await pollOnce(peers.sqs, peers.dispatch, handler, { waitSeconds: 2 });
+    expect(again).toMatchObject({ received: 1, failed: [] });
+    const history = await admin.client.readFlowRunStates(run.id);
+    expect(history.map((s) => s.type)).toEqual(["SCHEDULED", "PENDING", "RUNNING", "COMPLETED"]);
+    expect(await tasksOf(peers, run.id)).toHaveLength(1);
   });
 
   it("accepts a cron trigger message (EventBridge Scheduler template) and dispatches its run", async () => {

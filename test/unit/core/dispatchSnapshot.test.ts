@@ -60,6 +60,26 @@ describe("dispatch from the tick's snapshot", () => {
     expect(kinds(api)).toContain("readFlowRun");
   });
 
+  it("a redelivery reads the run: it never claims a run that finished since from the old snapshot", async () => {
+    const { api, run, message, deps, backend, clock } = await setup();
+    clock.t += 5_000; // the fake stamps a new run's first state with its scheduled time
+    // The first delivery submitted the run, its flow completed, then that invocation died before
+    // the message was deleted: the queue delivers it again (attempt 2).
+    await dispatch(message, deps, { attempt: 1 });
+    for (const type of ["RUNNING", "COMPLETED"] as const) {
+      clock.t += 1_000;
+      await api.setState(run.id, { type, name: type === "RUNNING" ? "Running" : "Completed" });
+    }
+    clock.t += 1_000;
+    api.calls.length = 0;
+    const again = await dispatch(message, deps, { attempt: 2 });
+    expect(again).toMatchObject({ outcome: "skipped", reason: "run is COMPLETED" });
+    expect(backend.submits).toHaveLength(1);
+    // Prefect accepts a claim over a Completed run without a persisted result: none was proposed.
+    expect(kinds(api)).toEqual(["readFlowRun"]);
+    expect((await api.readFlowRunStates(run.id)).map((s) => s.type).at(-1)).toBe("COMPLETED");
+  });
+
   it("a redelivery after a crash between claim and submit resumes the claim, once", async () => {
     const { api, run, message, deps, backend } = await setup();
     const crashing = { ...deps, faults: { afterClaim: () => Promise.reject(new Error("boom")) } };

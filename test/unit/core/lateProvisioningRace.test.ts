@@ -53,7 +53,11 @@ const event: InfraEvent = {
   crashed: false,
   diagnosis: null,
 };
-const P = st("1", "PENDING", "Pending");
+/** The claim: Prefect copies the displaced Scheduled state's time into it. */
+const P: State = {
+  ...st("1", "PENDING", "Pending"),
+  state_details: { scheduled_time: "2026-12-07T00:00:00Z" },
+};
 const R = st("2", "RUNNING", "Running");
 const C = st("4", "COMPLETED", "Completed");
 
@@ -94,6 +98,19 @@ describe("InfrastructurePending that took effect after the flow finished", () =>
 
   it("an exit 0 of a run that started but reads Pending restores its finished state, not Crashed", async () => {
     const { api, forced, settle } = fakeApi([P, R, C, OURS], OURS, "2");
+    settle();
+    const exit = { flowRunId: RUN, pid: PID, exitCode: 0 };
+    expect(await reportExit(exit, { api, logger: silentLogger })).toBe("untouched");
+    expect(forced).toEqual(["COMPLETED/Completed"]);
+  });
+
+  it("an exit 0 while a stale claim holds the finished run restores Completed, not Crashed (CI soak)", async () => {
+    // A redelivered dispatch claimed the run from its old snapshot after the flow had completed:
+    // Prefect accepted that Pending (no persisted result) without a scheduled_time, and the task's
+    // STOPPED event was reported before the dispatch undid it. The stale claim is not the run's
+    // claim: the Completed before it is what the run finished in.
+    const stale = st("5", "PENDING", "Pending");
+    const { api, forced, settle } = fakeApi([P, R, C, stale], stale, "2");
     settle();
     const exit = { flowRunId: RUN, pid: PID, exitCode: 0 };
     expect(await reportExit(exit, { api, logger: silentLogger })).toBe("untouched");
