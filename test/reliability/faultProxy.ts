@@ -13,9 +13,10 @@
  * | `latency`        | yes, late        | nothing for `latencyMs` (beyond the client's timeout), then the answer; the upstream applies it late even when the caller gave up |
  * | `lostAfterApply` | yes              | a reset after the upstream answered: it happened, the caller never heard |
  *
- * Decisions come from a seeded PRNG, one stream per route (method + path with ids replaced by
- * `:id`), so the k-th request of a route gets the same fault in every run with the same seed: a run
- * can be replayed from its seed even when routes interleave differently.
+ * Decisions come from a seeded PRNG, stratified ({@link stratified}), one stream per route (method
+ * + path with ids replaced by `:id`), so the k-th request of a route gets the same fault in every
+ * run with the same seed: a run can be replayed from its seed even when routes interleave
+ * differently.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -99,6 +100,28 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * Draws in [0, 1) from `random`, stratified by blocks: each block of `size` draws holds one value
+ * from each of [i/size, (i+1)/size), in random order. Each draw is still uniform, so a fault keeps
+ * its rate, but its count over any run of requests stays close to rate × requests: a plain stream's
+ * can fall far below it on a short run (the CI-size soak's 81 ECS calls got 6 %), and the soak's
+ * "the chaos was real" checks then failed by chance.
+ */
+export function stratified(random: () => number, size = 10): () => number {
+  if (!(Number.isInteger(size) && size >= 1)) throw new Error(`stratified: bad block size ${size}`);
+  let block: number[] = [];
+  return () => {
+    if (block.length === 0) {
+      block = Array.from({ length: size }, (_, i) => (i + random()) / size);
+      for (let i = size - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [block[i], block[j]] = [block[j] as number, block[i] as number];
+      }
+    }
+    return block.pop() as number;
+  };
+}
+
 function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
@@ -179,7 +202,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const chosen = rule ? rule.rates : rates;
     let next = streams.get(route);
     if (!next) {
-      next = mulberry32(options.seed ^ fnv1a(route));
+      next = stratified(mulberry32(options.seed ^ fnv1a(route)));
       streams.set(route, next);
     }
     return pickFault(chosen, next());

@@ -13,7 +13,7 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mulberry32 } from "../reliability/faultProxy.ts";
 import { signedFunctionUrlEvent } from "../reliability/secretHygieneKit.ts";
 import { addHits, type Canaries, canaryHits, captureStdio, noHits } from "./capture.ts";
-import { type Pipeline, startPipeline, TICK_SECONDS, VISIBILITY_TIMEOUT } from "./pipeline.ts";
+import { CRASH_RATES, type Pipeline, startPipeline, TICK_SECONDS, VISIBILITY_TIMEOUT } from "./pipeline.ts";
 import { ProgressLog } from "./progress.ts";
 import { startProxies } from "./proxies.ts";
 import { untilQuiet } from "./quiet.ts";
@@ -119,9 +119,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       seed: o.seed,
       prefectApiUrl: o.prefectApiUrl,
       webhookSecret: o.canaries.webhookSecret,
-      // A crash kills the whole invocation (all 10 records come back), so these per-step rates give
-      // ≈ 1 crash per 10 claims while keeping redeliveries of innocent records below maxReceiveCount.
-      crash: { afterClaim: 0.04, afterSubmit: 0.04, midBatch: 0.05 },
+      crash: CRASH_RATES,
       failRate: 0.08,
       tickSeconds: o.tickSeconds,
       visibilityTimeout: o.visibilityTimeout,
@@ -145,6 +143,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       ecs: proxies.ecs.stats(),
       crashes: { ...pipeline.dispatch.stats.crashes },
       claims: pipeline.dispatch.stats.hooks.afterClaim,
+      submits: pipeline.dispatch.stats.hooks.afterSubmit,
       seconds: (faultsEndedAt - t0) / 1000,
     };
     progress(`faults ended at ${secs(t0)} s; waiting for quiet`);

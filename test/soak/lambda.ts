@@ -19,6 +19,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Faults } from "../../core/runtime/deps.ts";
 import type { AwsRuntime } from "../../functions/aws/wiring.ts";
 import { toRecord } from "../peers/aws/eventSource.ts";
+import { stratified } from "../reliability/faultProxy.ts";
 import type { QueueRef } from "./world.ts";
 
 export type CrashKind = "afterClaim" | "afterSubmit" | "midBatch";
@@ -86,12 +87,21 @@ export function startMapping(o: MappingOptions): Mapping {
   let running = true;
   let busy = 0;
   const crashing = () => o.crash?.enabled?.() ?? true;
+  // One stratified stream per kind, in blocks of 1 ÷ rate: about one crash per block, however few
+  // the claims (the CI size has 40), instead of a count that may fall far below the rate by chance.
+  const draws = Object.fromEntries(
+    (["afterClaim", "afterSubmit", "midBatch"] as const).map((kind) => {
+      const rate = o.crash?.[kind] ?? 0;
+      const size = rate > 0 ? Math.max(1, Math.round(1 / rate)) : 1;
+      return [kind, o.crash ? stratified(o.crash.random, size) : () => 1];
+    }),
+  ) as Record<CrashKind, () => number>;
 
   const instance = async () => {
     const state = { crashed: false };
     const hook = (kind: "afterClaim" | "afterSubmit") => (flowRunId: string) => {
       stats.hooks[kind]++;
-      if (o.crash && crashing() && o.crash.random() < o.crash[kind]) {
+      if (o.crash && crashing() && draws[kind]() < o.crash[kind]) {
         stats.crashes[kind]++;
         state.crashed = true;
         throw new InjectedCrash(`injected crash ${kind} of ${flowRunId}`);
@@ -149,7 +159,7 @@ export function startMapping(o: MappingOptions): Mapping {
         let response: SQSBatchResponse | undefined;
         let crashed = false;
         try {
-          if (o.crash && crashing() && records.length >= 2 && o.crash.random() < o.crash.midBatch) {
+          if (o.crash && crashing() && records.length >= 2 && draws.midBatch() < o.crash.midBatch) {
             const k = 1 + Math.floor(o.crash.random() * (records.length - 1));
             await inst.handler({ Records: records.slice(0, k) });
             stats.crashes.midBatch++;

@@ -20,6 +20,14 @@ import { startMapping } from "./lambda.ts";
 import type { Proxies } from "./proxies.ts";
 import { REGION, TEST_CREDENTIALS, type World } from "./world.ts";
 
+/**
+ * Dispatcher crash rates while faults last. A crash kills the whole invocation (all 10 records come
+ * back), so these per-step rates give ≈ 1 crash per 10 claims while keeping redeliveries of
+ * innocent records below maxReceiveCount. The draws are stratified (./lambda.ts): a step crashes
+ * once in each block of 1 ÷ rate calls.
+ */
+export const CRASH_RATES = { afterClaim: 0.04, afterSubmit: 0.04, midBatch: 0.05 };
+
 export interface PipelineOptions {
   world: World;
   proxies: Proxies;

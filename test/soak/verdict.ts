@@ -20,6 +20,7 @@ import { diagnoseRun } from "./diagnose.ts";
 import type { EngineStats } from "./engine.ts";
 import type { SoakOptions } from "./harness.ts";
 import type { MappingStats } from "./lambda.ts";
+import { CRASH_RATES } from "./pipeline.ts";
 import type { ProgressLog } from "./progress.ts";
 import type { Proxies } from "./proxies.ts";
 import { describeQuiet, type QuietReport } from "./quiet.ts";
@@ -50,6 +51,7 @@ export interface JudgeInput {
     ecs: { requests: number; faulted: number };
     crashes: MappingStats["crashes"];
     claims: number;
+    submits: number;
     seconds: number;
   };
   created: string[];
@@ -204,8 +206,14 @@ export async function judge(i: JudgeInput): Promise<SoakResult> {
   const crashTotal = crashes.afterClaim + crashes.afterSubmit + crashes.midBatch;
   const claims = i.dispatch.hooks.afterClaim;
   const claimsInFaults = i.duringFaults.claims;
-  if (crashTotal * 20 < claimsInFaults)
-    v.push(`only ${crashTotal} crashes for ${claimsInFaults} claims while faults lasted (< 1 per 20)`);
+  // Each step crashes once per block of 1 ÷ rate calls (stratified draws): at least the whole
+  // blocks' worth, or the injection did not happen as configured.
+  for (const step of ["afterClaim", "afterSubmit"] as const) {
+    const calls = step === "afterClaim" ? claimsInFaults : i.duringFaults.submits;
+    const least = Math.floor(calls * CRASH_RATES[step]);
+    if (crashes[step] < least)
+      v.push(`only ${crashes[step]} crashes ${step} for ${calls} calls while faults lasted (< ${least})`);
+  }
   for (const where of ["requests", "logs"] as const)
     for (const [name, n] of Object.entries(i.canaryHits[where]))
       if (n > 0) v.push(`secret ${name} found ${n} time(s) in ${where}`);
