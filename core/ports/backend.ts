@@ -17,8 +17,13 @@ import type { JobConfiguration, TemplatedJobConfiguration } from "../job/types.t
 import type { FlowRun } from "../prefect/types.ts";
 import type { CheckRow } from "./check.ts";
 
-/** What a backend reports about a piece of infrastructure it started. */
-export type InfraState = "pending" | "running" | "succeeded" | "failed" | "gone";
+/**
+ * What a backend reports about a piece of infrastructure it started. `foreign`: infrastructure
+ * this backend cannot judge — a process another host started, or one Prefect's own process worker
+ * started (its pid has no host). Reconcile leaves such a run to whoever started it instead of
+ * reading "not found here" as "gone".
+ */
+export type InfraState = "pending" | "running" | "succeeded" | "failed" | "gone" | "foreign";
 
 export interface InfraStatus {
   state: InfraState;

@@ -4,6 +4,7 @@
  * - Pending with a pid → inspect: failed or gone → Crashed.
  * - In flight with a pid but without the worker labels (the dispatch's PATCH was refused) → label.
  * - Running with a pid → inspect: infrastructure failed or gone while the run is not finished → Crashed.
+ *   A pid the backend cannot judge (`foreign`: another host's process) is left to whoever started it.
  * - our Pending without a pid older than the start timeout → resubmit with the claim's token; older
  *   than twice the timeout → Crashed. Nobody's run is left Pending.
  * - Cancelling → kill the infrastructure, then Cancelled, as Prefect's worker and runner do

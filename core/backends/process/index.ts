@@ -228,6 +228,8 @@ export class LocalBackend implements Backend<ProcessRequest> {
         ? { state: "succeeded", exitCode: 0 }
         : { state: "failed", exitCode: tracked.exitCode };
     }
+    if (this.isForeign(pid))
+      return { state: "foreign", reason: `process ${pid} was not started by pushpool on this host` };
     const osPid = this.osPid(pid);
     if (osPid !== null && isAlive(osPid)) return { state: "running" };
     return { state: "gone", reason: `process ${pid} is not running` };
@@ -263,6 +265,15 @@ export class LocalBackend implements Backend<ProcessRequest> {
     this.control.close();
     for (const t of this.byPid.values())
       if (t.exitCode === null && t.child.pid) signalGroup(t.child.pid, "SIGKILL");
+  }
+
+  /**
+   * A process pid this host cannot judge: another host's (`<host>:<pid>`), or a bare number, as
+   * Prefect's own process worker records it. Anything else names no process at all.
+   */
+  private isForeign(pid: string): boolean {
+    const hosted = /^([^:]+):\d+$/.exec(pid);
+    return /^\d+$/.test(pid) || (hosted !== null && hosted[1] !== this.host);
   }
 
   /** The process group a pid of this host leads (whether or not its leader has exited). */
