@@ -119,14 +119,12 @@ export class SdkEcsApi implements EcsApi {
   }
 
   private ec2(): Promise<EC2Client> {
-    this.ec2Client ??= import("@aws-sdk/client-ec2").then((m) => new m.EC2Client(this.settings));
+    this.ec2Client ??= import("./ec2Commands.ts").then((m) => new m.EC2Client(this.settings));
     return this.ec2Client;
   }
 
   private logs(): Promise<CloudWatchLogsClient> {
-    this.logsClient ??= import("@aws-sdk/client-cloudwatch-logs").then(
-      (m) => new m.CloudWatchLogsClient(this.settings),
-    );
+    this.logsClient ??= import("./logsCommands.ts").then((m) => new m.CloudWatchLogsClient(this.settings));
     return this.logsClient;
   }
 
@@ -208,7 +206,7 @@ export class SdkEcsApi implements EcsApi {
   }
 
   async findVpc(vpcId?: string) {
-    const { DescribeVpcsCommand } = await import("@aws-sdk/client-ec2");
+    const { DescribeVpcsCommand } = await import("./ec2Commands.ts");
     const ec2 = await this.ec2();
     try {
       const out = await ec2.send(
@@ -225,7 +223,7 @@ export class SdkEcsApi implements EcsApi {
   }
 
   async listSubnets(vpcId: string) {
-    const { DescribeSubnetsCommand } = await import("@aws-sdk/client-ec2");
+    const { DescribeSubnetsCommand } = await import("./ec2Commands.ts");
     const ec2 = await this.ec2();
     const ids: string[] = [];
     let NextToken: string | undefined;
@@ -240,7 +238,7 @@ export class SdkEcsApi implements EcsApi {
   }
 
   async tailLogEvents(group: string, stream: string, limit: number) {
-    const { GetLogEventsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+    const { GetLogEventsCommand } = await import("./logsCommands.ts");
     const logs = await this.logs();
     try {
       const out = await logs.send(

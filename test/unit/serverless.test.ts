@@ -237,6 +237,18 @@ describe("osls package: bundles", () => {
   );
 });
 
+describe("osls package: lazy chunks", () => {
+  it("the dispatcher's EC2 chunk (network discovery) holds only the commands it sends", async () => {
+    const entries = zipEntries(await readFile(join(outDir, "dispatch.zip")));
+    const ec2 = entries.filter((e) => /^functions\/aws\/chunks\/ec2Commands-[\w-]+\.mjs$/.test(e.name));
+    expect(ec2).toHaveLength(1);
+    // The whole client, `await import("@aws-sdk/client-ec2")`, made a 1.1 MB chunk to parse and
+    // compile on the cold start that first discovers a network; named imports keep about half.
+    expect(ec2[0]?.size).toBeLessThanOrEqual(650_000);
+    expect(ec2[0]?.size).toBeGreaterThan(10_000);
+  });
+});
+
 describe("osls package: functions", () => {
   it.each(FUNCTIONS)("%s runs on nodejs22.x / arm64 with its own role", (fn) => {
     const Fn = fn[0]!.toUpperCase() + fn.slice(1);
