@@ -112,27 +112,34 @@ function runPrefectWorkerOnce(): Promise<{ code: number | null; output: string }
   });
 }
 
+/**
+ * One run through Prefect's worker (alone on the pool: it takes every due run it finds), then one
+ * through pushpool's local stack, until pushpool's is finished; what each recorded.
+ */
+async function throughBoth(deploymentId: string): Promise<{ sides: Sides; theirs: string; ours: string }> {
+  const theirs = await createRun(deploymentId);
+  const worker = await runPrefectWorkerOnce();
+  expect(worker.code, worker.output.slice(-2000)).toBe(0);
+  const stack = await localStack({ pools: [pool] });
+  const ours = await createRun(deploymentId);
+  try {
+    await stack.tickOnce();
+    await waitForState(ours.id, TERMINAL);
+    await stack.queue.idle();
+  } finally {
+    await stack.stop();
+  }
+  const sides = { ours: await recorded(ours.id), prefect: await recorded(theirs.id) };
+  return { sides, theirs: theirs.id, ours: ours.id };
+}
+
 describe("parity with Prefect's worker in what a run records (the Prefect API rows)", () => {
   it("a run goes through the same states, with the same pid, except for the declared rows", async () => {
-    // Prefect's worker first, alone on the pool: it takes every due run it finds.
-    const theirs = await createRun(deploymentId);
-    const worker = await runPrefectWorkerOnce();
-    expect(worker.code, worker.output.slice(-2000)).toBe(0);
-    expect((await waitForState(theirs.id, TERMINAL)).state_type).toBe("COMPLETED");
-
-    const stack = await localStack({ pools: [pool] });
-    const ours = await createRun(deploymentId);
-    try {
-      await stack.tickOnce();
-      expect((await waitForState(ours.id, TERMINAL)).state_type).toBe("COMPLETED");
-      await stack.queue.idle();
-    } finally {
-      await stack.stop();
-    }
-
-    const sides = applyRows({ ours: await recorded(ours.id), prefect: await recorded(theirs.id) });
-    expect(sides.ours).toEqual(sides.prefect);
-    expect(sides.ours.states).toEqual([
+    const { sides, theirs } = await throughBoth(deploymentId);
+    expect((await readRun(theirs)).state_type).toBe("COMPLETED");
+    const same = applyRows(sides);
+    expect(same.ours).toEqual(same.prefect);
+    expect(same.ours.states).toEqual([
       "SCHEDULED/Scheduled: -",
       `${CLAIM}: -`,
       "RUNNING/Running: -",
@@ -142,24 +149,12 @@ describe("parity with Prefect's worker in what a run records (the Prefect API ro
 
   it("a process that exits 0 before its flow started: the worker leaves the run Pending, pushpool crashes it (declared)", async () => {
     const { id: exitsAtOnce } = await createDeployment({ pool, jobVariables: { command: "true" } });
-    const theirs = await createRun(exitsAtOnce);
-    const worker = await runPrefectWorkerOnce();
-    expect(worker.code, worker.output.slice(-2000)).toBe(0);
-
-    const stack = await localStack({ pools: [pool] });
-    const ours = await createRun(exitsAtOnce);
-    try {
-      await stack.tickOnce();
-      await waitForState(ours.id, TERMINAL);
-      await stack.queue.idle();
-    } finally {
-      await stack.stop();
-    }
-
-    // Prefect's worker leaves its run Pending (and pushpool, serving the same pool, leaves that
-    // run alone: its pid is not one this host's pushpool started).
-    const sides = applyRows({ ours: await recorded(ours.id), prefect: await recorded(theirs.id) });
-    expect(sides.ours).toEqual(sides.prefect);
-    expect(sides.prefect.states).toEqual(["SCHEDULED/Scheduled: -", `${CLAIM}: -`]);
+    const { sides } = await throughBoth(exitsAtOnce);
+    expect(sides.ours.states.at(-1)).toBe(`CRASHED/Crashed: ${EXIT_0_BEFORE_START}`);
+    // Prefect's worker leaves its run Pending; pushpool, serving the same pool, leaves that run
+    // alone too (its pid is not one pushpool started on this host).
+    const same = applyRows(sides);
+    expect(same.ours).toEqual(same.prefect);
+    expect(same.prefect.states).toEqual(["SCHEDULED/Scheduled: -", `${CLAIM}: -`]);
   }, 180_000);
 });
