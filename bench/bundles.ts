@@ -161,9 +161,13 @@ async function topInputs(handlerInZip: string): Promise<{ name: string; bytes: n
     banner: {
       js: "import { createRequire as __pushpoolCreateRequire } from 'node:module'; const require = __pushpoolCreateRequire(import.meta.url);",
     },
+    // As serverless.yml splits them: lazily imported clients land in chunks, where esbuild keeps
+    // only the commands named (without splitting it keeps about all of a dynamically imported one).
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     write: false,
     metafile: true,
-    outfile: join(tmpdir(), "pushpool-bundle-analysis.mjs"),
+    outdir: join(tmpdir(), "pushpool-bundle-analysis"),
     logLevel: "silent",
   });
   const sums = new Map<string, number>();

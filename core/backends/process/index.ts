@@ -272,22 +272,19 @@ export class LocalBackend implements Backend<ProcessRequest> {
    * Prefect's own process worker records it. Anything else names no process at all.
    */
   private isForeign(pid: string): boolean {
-    const hosted = /^([^:]+):\d+$/.exec(pid);
-    return /^\d+$/.test(pid) || (hosted !== null && hosted[1] !== this.host);
+    const parts = pidParts(pid);
+    return parts !== null && parts.host !== this.host;
   }
 
   /** The process group a pid of this host leads (whether or not its leader has exited). */
   private groupOf(pid: string): number | null {
-    const [host, num] = pid.split(":");
-    return host === this.host && num && /^\d+$/.test(num) ? Number(num) : null;
+    const parts = pidParts(pid);
+    return parts !== null && parts.host === this.host ? parts.num : null;
   }
 
   private osPid(pid: string): number | null {
-    const [host, num] = pid.split(":");
-    if (host !== this.host || !num || !/^\d+$/.test(num)) return null;
     const tracked = this.byPid.get(pid);
-    if (tracked && tracked.exitCode !== null) return null;
-    return Number(num);
+    return tracked && tracked.exitCode !== null ? null : this.groupOf(pid);
   }
 }
 
@@ -332,4 +329,10 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
 
 function definedOnly(env: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>;
+}
+
+/** `<host>:<n>` (this backend's pids) or a bare `<n>` (Prefect's process worker's; host null). */
+function pidParts(pid: string): { host: string | null; num: number } | null {
+  const match = /^(?:([^:]+):)?(\d+)$/.exec(pid);
+  return match ? { host: match[1] ?? null, num: Number(match[2]) } : null;
 }

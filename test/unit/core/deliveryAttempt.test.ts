@@ -52,14 +52,14 @@ const sqs: Deliver = async (w, attempt) => {
 };
 
 const cloudTasks: Deliver = async (w, attempt) => {
-  const headers = { "x-cloudtasks-taskname": "t1", "x-cloudtasks-taskretrycount": String(attempt - 1) };
-  const headersToo = { ...headers, "x-cloudtasks-taskexecutioncount": String(attempt - 1) };
+  const headers = {
+    "x-cloudtasks-taskname": "t1",
+    "x-cloudtasks-taskretrycount": String(attempt - 1),
+    "x-cloudtasks-taskexecutioncount": String(attempt - 1),
+  };
   const res = { status: () => res, set: () => res, send: () => res };
   const handler = gcpHandler(async () => w.runtime as unknown as GcpRuntime);
-  await handler(
-    { headers: headersToo, rawBody: Buffer.from(w.body) } as unknown as Request,
-    res as never as Response,
-  );
+  await handler({ headers, rawBody: Buffer.from(w.body) } as unknown as Request, res as never as Response);
 };
 
 const storageQueue: Deliver = async (w, attempt) => {
