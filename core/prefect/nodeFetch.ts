@@ -5,6 +5,16 @@
  * abort signal; status, headers and the whole body as text — and costs a dispatch a fraction of
  * the CPU of the global `fetch` (WHATWG streams and Headers per request), which the AWS bench
  * measured as the largest share of a dispatch's CPU. Any `fetch` can still be injected instead.
+ *
+ * Two connection rules keep a pooled connection from failing the next request:
+ * - A 5xx response's connection is not reused. Prefect's server answers a retryable exception
+ *   (SQLite's "database is locked") with a 503, then uvicorn closes the connection without a
+ *   `Connection: close` header, so the next request sent on it always failed with ECONNRESET.
+ *   In `npm run bench:aws` that lost a third of the run-log POSTs (sent right after a 503'd labels
+ *   PATCH, never retried) and cost the retried calls an attempt and its back-off.
+ * - A request that fails with ECONNRESET on a reused connection before any response is sent once
+ *   more on a new one (Node's documented `reusedSocket` check): the server closed an idle
+ *   keep-alive connection (uvicorn: after 5 s) as the request left, so it never read it.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
@@ -29,8 +39,22 @@ const agents = {
   https: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
 };
 
-export const nodeFetch: HttpFetch = (url, init) =>
-  new Promise((resolve, reject) => {
+export const nodeFetch: HttpFetch = async (url, init) => {
+  try {
+    return await send(url, init);
+  } catch (error) {
+    if (!(error instanceof StaleConnection)) throw error;
+    return await send(url, init).catch((again: unknown) => {
+      throw again instanceof StaleConnection ? again.cause : again;
+    });
+  }
+};
+
+/** A request that a pooled connection's server-side close failed before it was read. */
+class StaleConnection extends Error {}
+
+function send(url: string, init: Parameters<HttpFetch>[1]): Promise<HttpFetchResponse> {
+  return new Promise((resolve, reject) => {
     const target = new URL(url);
     const https = target.protocol === "https:";
     const headers: Record<string, string> = { ...init.headers };
@@ -41,12 +65,22 @@ export const nodeFetch: HttpFetch = (url, init) =>
       agent: https ? agents.https : agents.http,
       signal: init.signal,
     });
-    req.on("error", (error) => reject(init.signal?.aborted ? abortError(init.signal) : error));
+    let responded = false;
+    req.on("error", (error) => {
+      if (init.signal?.aborted) return reject(abortError(init.signal));
+      const stale = !responded && req.reusedSocket && errorCode(error) === "ECONNRESET";
+      reject(stale ? new StaleConnection(error.message, { cause: error }) : error);
+    });
     req.on("response", (res) => {
+      responded = true;
+      const status = res.statusCode ?? 0;
+      const socket = res.socket;
       const chunks: Buffer[] = [];
       const body = new Promise<string>((ok, ko) => {
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("end", () => {
+          // The server may close it right after this response (see the module's note): not reused.
+          if (status >= 500) socket?.destroy();
           try {
             ok(decode(res, Buffer.concat(chunks)));
           } catch (error) {
@@ -60,7 +94,7 @@ export const nodeFetch: HttpFetch = (url, init) =>
       });
       body.catch(() => undefined); // observed by text(); never an unhandled rejection
       resolve({
-        status: res.statusCode ?? 0,
+        status,
         statusText: res.statusMessage ?? "",
         headers: { get: (name) => headerValue(res, name) },
         text: () => body,
@@ -68,6 +102,11 @@ export const nodeFetch: HttpFetch = (url, init) =>
     });
     req.end(init.body);
   });
+}
+
+function errorCode(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
 
 function headerValue(res: IncomingMessage, name: string): string | null {
   const value = res.headers[name.toLowerCase()];

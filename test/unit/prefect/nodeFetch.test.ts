@@ -4,7 +4,7 @@
  * the signal's TimeoutError, a body cut short as a network error, a refused connection's code).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeFetch } from "../../../core/prefect/nodeFetch.ts";
@@ -12,6 +12,13 @@ import { nodeFetch } from "../../../core/prefect/nodeFetch.ts";
 let server: Server;
 let base: string;
 const sockets = new Set<string>();
+/** Requests handled per path, and the client port of each path's last request. */
+const requests = new Map<string, number>();
+const portOf = new Map<string, number>();
+/** Set: the next request that arrives on an already used connection is dropped with it. */
+let closeNextOnArrival = false;
+let closedOnArrival = 0;
+const seenSockets = new WeakSet<Socket>();
 
 const routes: Record<string, (req: IncomingMessage, body: string, res: ServerResponse) => void> = {
   "/echo": (req, body, res) => {
@@ -35,6 +42,12 @@ const routes: Record<string, (req: IncomingMessage, body: string, res: ServerRes
     res.statusMessage = "Service Unavailable";
     res.end('{"detail":"busy"}');
   },
+  // As uvicorn does after Prefect's handler of a retryable exception answered 503: the response
+  // carries no `Connection: close`, then the server closes the connection.
+  "/busy-then-close": (req, _body, res) => {
+    res.statusCode = 503;
+    res.end('{"exception_message":"Service Unavailable"}', () => req.socket.destroy());
+  },
   "/cut": (_req, _body, res) => {
     res.setHeader("Content-Length", "100");
     res.write('{"partial":');
@@ -47,7 +60,16 @@ const routes: Record<string, (req: IncomingMessage, body: string, res: ServerRes
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    if (closeNextOnArrival && seenSockets.has(req.socket)) {
+      closeNextOnArrival = false;
+      closedOnArrival++;
+      req.socket.destroy();
+      return;
+    }
+    seenSockets.add(req.socket);
+    requests.set(req.url ?? "", (requests.get(req.url ?? "") ?? 0) + 1);
     sockets.add(`${req.socket.remotePort}`);
+    portOf.set(req.url ?? "", req.socket.remotePort ?? 0);
     let body = "";
     req.setEncoding("utf8");
     req.on("data", (c: string) => {
@@ -96,6 +118,39 @@ describe("nodeFetch", () => {
       "Service Unavailable",
       '{"detail":"busy"}',
     ]);
+  });
+
+  it("does not reuse a 5xx response's connection", async () => {
+    await (await nodeFetch(`${base}/echo`, { method: "GET", headers: {} })).text();
+    const busy = await nodeFetch(`${base}/status`, { method: "GET", headers: {} });
+    expect(busy.status).toBe(503);
+    await busy.text();
+    await (await nodeFetch(`${base}/echo`, { method: "GET", headers: {} })).text();
+    // Without the rule, the 503's connection (the most recently freed) carries the next request.
+    expect(portOf.get("/echo")).not.toBe(portOf.get("/status"));
+  });
+
+  it("the request after a uvicorn-style 503 (then a close) is handled once, on the first try", async () => {
+    const busy = await nodeFetch(`${base}/busy-then-close`, { method: "PATCH", headers: {}, body: "{}" });
+    expect([busy.status, await busy.text()]).toEqual([503, '{"exception_message":"Service Unavailable"}']);
+    const before = requests.get("/echo") ?? 0;
+    const next = await nodeFetch(`${base}/echo`, { method: "POST", headers: {}, body: "[]" });
+    expect(JSON.parse(await next.text())).toMatchObject({ method: "POST", body: "[]" });
+    expect((requests.get("/echo") ?? 0) - before).toBe(1);
+  });
+
+  it("sends a request once more on a new connection when the pooled one was closed as it left", async () => {
+    // A keep-alive connection the server closes while it sits in the pool, raced: the client
+    // writes before it sees the close (as uvicorn's 5 s keep-alive timeout can).
+    const warm = await nodeFetch(`${base}/echo`, { method: "GET", headers: {} });
+    await warm.text();
+    const before = requests.get("/echo") ?? 0;
+    closeNextOnArrival = true;
+    const res = await nodeFetch(`${base}/echo`, { method: "POST", headers: {}, body: "[1]" });
+    expect(JSON.parse(await res.text())).toMatchObject({ method: "POST", body: "[1]" });
+    // The first send reached the server's socket but was never handled; the second was, once.
+    expect((requests.get("/echo") ?? 0) - before).toBe(1);
+    expect(closedOnArrival).toBe(1);
   });
 
   it("decodes a compressed body a proxy sent anyway", async () => {
