@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, systemClock } from "../ports/clock.ts";
 import { type Logger, silentLogger } from "../ports/logger.ts";
-import { PrefectApiError, TransientError } from "../shared/errors.ts";
+import { errorCode, PrefectApiError, TransientError } from "../shared/errors.ts";
 import { backoffDelay, retry } from "../shared/retry.ts";
 import { parseJson } from "../template/pyFloat.ts";
 import { CSRF_TOKEN_HEADER, CsrfTokens } from "./csrf.ts";
@@ -253,12 +253,6 @@ function queryString(query: RequestOptions["query"]): string {
   for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
   const text = params.toString();
   return text ? `?${text}` : "";
-}
-
-function errorCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
-  const code = cause?.code ?? (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "";
 }
 
 function describeNetworkError(error: unknown): string {

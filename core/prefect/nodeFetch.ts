@@ -19,6 +19,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
+import { errorCode } from "../shared/errors.ts";
 
 /** The part of `fetch` the Prefect client uses (the global `fetch` satisfies it). */
 export type HttpFetch = (
@@ -102,10 +103,6 @@ function send(url: string, init: Parameters<HttpFetch>[1]): Promise<HttpFetchRes
     });
     req.end(init.body);
   });
-}
-
-function errorCode(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
 }
 
 function headerValue(res: IncomingMessage, name: string): string | null {

@@ -4,6 +4,7 @@
  * naming the variable to set and, where it can be known, the value. Pure.
  */
 import type { CheckRow } from "../ports/check.ts";
+import { errorCode } from "../shared/errors.ts";
 
 export interface Credentials {
   apiUrl: string;
@@ -43,12 +44,6 @@ export function networkProblem(error: unknown, timeoutMs: number): string {
   const code = errorCode(error);
   if (code) return `${NETWORK_WORDS[code] ?? "network error"} (${code})`;
   return error instanceof Error ? error.message : String(error);
-}
-
-export function errorCode(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
-  const code = cause?.code ?? (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "";
 }
 
 export function unreachable(apiUrl: string, problem: string): CheckRow {

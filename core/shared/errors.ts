@@ -97,6 +97,13 @@ export function isPermanent(error: unknown): boolean {
 }
 
 /** Python-style class name + message, as Prefect's messages show exceptions: `Class: detail`. */
+/** A network error's code (`ECONNRESET`…), on the error or on its cause (as `fetch` wraps it); "" when none. */
+export function errorCode(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  const code = cause?.code ?? (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "";
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return `Error: ${String(error)}`;

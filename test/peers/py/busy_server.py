@@ -8,7 +8,6 @@ Used by test/peers/busyConnection.test.ts: what a client sees on the connection 
 
 import socket
 import sqlite3
-import sys
 
 import sqlalchemy.exc
 import uvicorn
