@@ -22,15 +22,19 @@ export function functionLogger(
   const powertools = new PowertoolsLogger({
     serviceName: options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? "pushpool",
   });
+  // Powertools' `level` reads the environment on every access; a dispatch asks for it on every
+  // Prefect request (a debug line), so it is read once here and again at each invocation.
+  let level = powertools.level;
   const logger = redactingLogger(
     fromPowertools(powertools),
     createRedactor(secrets),
-    (level) => powertools.level <= LEVELS[level],
+    (wanted) => level <= LEVELS[wanted],
   );
   return {
     ...logger,
     withContext(context) {
       if (context) powertools.addContext(context);
+      level = powertools.level;
     },
   };
 }
