@@ -161,7 +161,10 @@ export class PrefectHttp {
             method,
             headers,
             body,
-            signal: AbortSignal.timeout(this.timeoutMs),
+            // The default transport times out with a timer; any other fetch gets a signal.
+            ...(this.fetchFn === nodeFetch
+              ? { timeoutMs: this.timeoutMs }
+              : { signal: AbortSignal.timeout(this.timeoutMs) }),
           });
           status = response.status;
           text = await response.text();

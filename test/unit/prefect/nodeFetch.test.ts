@@ -7,7 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PrefectHttp } from "../../../core/prefect/http.ts";
 import { nodeFetch } from "../../../core/prefect/nodeFetch.ts";
+import { TransientError } from "../../../core/shared/errors.ts";
 
 let server: Server;
 let base: string;
@@ -55,6 +57,11 @@ const routes: Record<string, (req: IncomingMessage, body: string, res: ServerRes
   },
   "/slow": (_req, _body, res) => {
     setTimeout(() => res.end("{}"), 2_000);
+  },
+  "/stall-body": (_req, _body, res) => {
+    res.setHeader("Content-Length", "100");
+    res.write('{"partial":');
+    setTimeout(() => res.end(), 2_000);
   },
 };
 
@@ -170,6 +177,34 @@ describe("nodeFetch", () => {
       signal: AbortSignal.timeout(100),
     }).catch((e: unknown) => e);
     expect((error as Error).name).toBe("TimeoutError");
+  });
+
+  it("rejects with a TimeoutError when the exchange outlasts timeoutMs (no signal)", async () => {
+    const error = await nodeFetch(`${base}/slow`, { method: "GET", headers: {}, timeoutMs: 100 }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).name).toBe("TimeoutError");
+    expect((error as Error).message).toContain("100 ms");
+  });
+
+  it("fails text() with a TimeoutError when the body stalls past timeoutMs", async () => {
+    const res = await nodeFetch(`${base}/stall-body`, { method: "GET", headers: {}, timeoutMs: 150 });
+    expect(res.status).toBe(200);
+    const error = await res.text().catch((e: unknown) => e);
+    expect((error as Error).name).toBe("TimeoutError");
+  });
+
+  it("times out the Prefect client's requests (its default transport, given timeoutMs)", async () => {
+    const http = new PrefectHttp({ apiUrl: base, timeoutMs: 100, maxRetries: 0 });
+    const error = await http.request("GET", "/slow").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransientError);
+    expect((error as Error).message).toContain("request timed out");
+  });
+
+  it("does not time out an exchange that ends in time", async () => {
+    const res = await nodeFetch(`${base}/echo`, { method: "POST", headers: {}, body: "{}", timeoutMs: 100 });
+    await new Promise((ok) => setTimeout(ok, 200));
+    expect(JSON.parse(await res.text())).toMatchObject({ method: "POST", body: "{}" });
   });
 
   it("rejects with the connection error's code when nothing listens", async () => {
