@@ -44,6 +44,8 @@ export function placeholderType(name: string): PlaceholderType {
 
 /** The placeholders of one string, each distinct full match once, in order of first appearance. */
 export function placeholdersOfString(text: string): Placeholder[] {
+  // Most strings of a job template hold none: no regex for them (rendering runs once per dispatch).
+  if (!text.includes("{{")) return [];
   const seen = new Map<string, Placeholder>();
   for (const match of text.matchAll(placeholderRegex())) {
     const fullMatch = match[0];
