@@ -13,7 +13,9 @@
  *    (EventBridge `rate(1 minute)`), with its phase chosen BENCH_AWS_TICK_BEFORE_SECONDS before each
  *    instant's delivery time so that it never fires during either side's dispatch window; it enqueues
  *    on the moto SQS queue with DelaySeconds = scheduled − lead − now. The real dispatch handler runs
- *    in a child process (bench/awsDispatcher.ts) behind an emulation of Lambda's SQS event source.
+ *    in a child process (bench/awsDispatcher.ts) behind an emulation of Lambda's SQS event source,
+ *    on Lambda's Node.js major with Lambda's flags for the function's memory (bench/lambdaNode.ts:
+ *    fetched once when the machine's node is another major).
  *    Prefect's worker runs with its defaults (poll 10 s, prefetch 10 s).
  * 3. Each side gets BENCH_AWS_INSTANTS instants × BENCH_AWS_RUNS_PER_INSTANT runs, all runs of an
  *    instant scheduled for the same second, all created up front. The sides are offset so that their
@@ -30,7 +32,10 @@
  * (50), BENCH_AWS_POLLERS (5: the SQS event source's initial concurrency), BENCH_AWS_BATCH_SIZE (10)
  * and BENCH_AWS_BATCH_WINDOW_SECONDS (1) as in serverless.yml, BENCH_AWS_SETTLE_SECONDS (120),
  * BENCH_AWS_BUNDLES (1; 0 skips the bundles), BENCH_AWS_TRACE (unset; 1: trace each dispatch's sequential
- * round trips and check ≤ 4, at the CPU cost of AsyncLocalStorage in the function's process), BENCH_AWS_KEEP (unset; set: keep the temporary home and its logs), BENCH_AWS_BUNDLE_ROUNDS (10), BENCH_AWS_VARIANT (unset;
+ * round trips and check ≤ 4, at the CPU cost of AsyncLocalStorage in the function's process), BENCH_AWS_KEEP (unset; set: keep the temporary home and its logs), BENCH_AWS_BUNDLE_ROUNDS (10),
+ * BENCH_AWS_DISPATCHER_NODE (unset: Lambda's Node.js, see bench/lambdaNode.ts; a path: that binary),
+ * BENCH_AWS_DISPATCHER_NODE_ARGS (extra node flags, e.g. `--cpu-prof`), BENCH_AWS_MINIFY (unset; 0:
+ * readable names in a CPU profile), BENCH_AWS_VARIANT (unset;
  * experiments only, see bench/awsDispatcher.ts), PUSHPOOL_LEAD_SECONDS
  * (unset: pushpool's ECS default), PUSHPOOL_PEER_DB (sqlite, or postgres: the Prefect server on a
  * private PostgreSQL cluster). Quick smoke: `BENCH_AWS_INSTANTS=1 BENCH_AWS_RUNS_PER_INSTANT=5
@@ -79,6 +84,7 @@ import {
 } from "./awsSetup.ts";
 import { startEcsWorker } from "./awsWorker.ts";
 import { type BundlesResult, measureBundles } from "./bundles.ts";
+import { lambdaNode } from "./lambdaNode.ts";
 import type { Side } from "./plan.ts";
 import { envNumber } from "./plan.ts";
 import { type CountedTrip, requestsPerRun, requestsTable } from "./requestKinds.ts";
@@ -206,11 +212,16 @@ async function main(): Promise<number> {
     const childLog = join(home, "dispatcher.log");
     // BENCH_AWS_DISPATCHER_NODE_ARGS: extra node flags for it, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
     const nodeArgs = (process.env.BENCH_AWS_DISPATCHER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    // The function runs on Lambda's Node.js major with Lambda's flags for its memory (bench/lambdaNode.ts).
+    const fnNode = lambdaNode(REPO_ROOT, log);
+    log(`the function runs on ${fnNode.note}`);
     const spawned = await startDispatcher({
       env: handlerEnv,
       settings,
       logFile: childLog,
-      nodeArgs,
+      node: fnNode.path,
+      nodeVersion: fnNode.version,
+      nodeArgs: [...fnNode.args, ...nodeArgs],
       variant: process.env.BENCH_AWS_VARIANT ?? "",
     });
     child = spawned;
@@ -413,6 +424,7 @@ async function main(): Promise<number> {
     const setup =
       `One moto (${versions.moto}) and one Prefect server (${versions.prefect}); each side's AWS endpoint is a recording proxy in front of moto. ` +
       `pushpool: real tick + dispatch handlers, lead ${cfg.leadSeconds} s (${process.env.PUSHPOOL_LEAD_SECONDS ? "PUSHPOOL_LEAD_SECONDS" : "pushpool's ECS default"}); ` +
+      `the dispatch handler runs on ${fnNode.note}; ` +
       `SQS event source emulated with ${cfg.pollers} pollers = ${cfg.pollers} Lambda instances, batch ${cfg.batchSize}, batching window ${cfg.batchWindowSeconds} s, long polling. ` +
       `Prefect worker: \`prefect worker start --type ecs\` (prefect-aws ${versions.prefectAws}), default settings (poll 10 s, prefetch 10 s). ` +
       `${cpus().length} CPUs, load average ${load0} before the instants and ${load1} after.`;
@@ -465,6 +477,7 @@ async function main(): Promise<number> {
     const file = writeJson(
       {
         config: cfg,
+        functionNode: { version: fnNode.version, args: fnNode.args, note: fnNode.note },
         spacing,
         setup,
         versions,

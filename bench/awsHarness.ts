@@ -41,18 +41,19 @@ export interface Dispatcher {
  * of the code Lambda runs, not of tsx compiling TypeScript at run time (its loader thread and the
  * first dispatch's lazy imports made the first burst ~2× the next ones). Returns the entry's path.
  */
-async function bundleDispatcher(source: string): Promise<string> {
+async function bundleDispatcher(source: string, nodeMajor: string): Promise<string> {
   const esbuild = await import("esbuild");
   const outdir = mkdtempSync(join(tmpdir(), "pushpool-bench-dispatcher-"));
   await esbuild.build({
     entryPoints: [source],
     bundle: true,
-    minify: true,
+    // BENCH_AWS_MINIFY=0: readable names in a CPU profile (the function Lambda runs is minified).
+    minify: process.env.BENCH_AWS_MINIFY !== "0",
     keepNames: true,
     sourcemap: false,
     format: "esm",
     platform: "node",
-    target: `node${process.versions.node.split(".")[0]}`,
+    target: `node${nodeMajor}`,
     mainFields: ["module", "main"],
     splitting: true,
     chunkNames: "chunks/[name]-[hash]",
@@ -74,14 +75,18 @@ export async function startDispatcher(o: {
   env: Record<string, string>;
   settings: DispatcherSettings;
   logFile: string;
+  /** The Node.js binary that runs it (default: this process's) and its version (`v22.…`). */
+  node?: string;
+  nodeVersion?: string;
   nodeArgs?: string[];
   variant?: string;
   /** Run the harness as esbuild bundles it for Lambda (default), or from source under tsx (false). */
   bundled?: boolean;
 }): Promise<Dispatcher> {
   const source = join(REPO_ROOT, "bench", "awsDispatcher.ts");
-  const entry = o.bundled === false ? ["--import", "tsx", source] : [await bundleDispatcher(source)];
-  const spawned: ChildProcess = spawn(process.execPath, [...(o.nodeArgs ?? []), ...entry], {
+  const major = (o.nodeVersion ?? process.version).replace(/^v/, "").split(".")[0] ?? "20";
+  const entry = o.bundled === false ? ["--import", "tsx", source] : [await bundleDispatcher(source, major)];
+  const spawned: ChildProcess = spawn(o.node ?? process.execPath, [...(o.nodeArgs ?? []), ...entry], {
     cwd: REPO_ROOT,
     env: {
       ...o.env,
