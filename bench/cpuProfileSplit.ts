@@ -8,7 +8,9 @@
  *
  * - garbage collection (V8's `(garbage collector)` node);
  * - compiling lazily imported modules (`compileSourceTextModule`: the EC2 chunk on a first instant);
- * - writing log lines (`writev`, or a stack through Powertools' `printLog` / `processLogItem`);
+ * - writing log lines (a stack through Powertools' `printLog` / `processLogItem`);
+ * - writing requests to sockets (any other `writev`: on loopback, the syscall also does the
+ *   receiving side's TCP work, so it is heavier than on a network);
  * - the split chunks (a frame in `chunks/`: in the dispatcher bundle, the AWS SDK's shared code and
  *   the EC2 client);
  * - the bundle's own code (a frame in the entry file: pushpool, zod, Powertools, the Prefect client);
@@ -37,6 +39,7 @@ export const CATEGORIES = [
   "garbage collection",
   "compiling lazily imported modules",
   "writing log lines",
+  "writing requests to sockets",
   "split chunks (AWS SDK)",
   "the bundle's own code",
   "Node itself",
@@ -71,11 +74,9 @@ export function splitProfile(profile: Profile, gapMs = 5_000): Burst[] {
         const frame = byId.get(at)?.callFrame;
         if (frame) frames.push(frame);
       }
-      if (
-        leaf.functionName === "writev" ||
-        frames.some((f) => f.functionName === "printLog" || f.functionName === "processLogItem")
-      )
+      if (frames.some((f) => f.functionName === "printLog" || f.functionName === "processLogItem"))
         found = "writing log lines";
+      else if (leaf.functionName === "writev") found = "writing requests to sockets";
       else if (frames.some((f) => f.url.includes("/chunks/"))) found = "split chunks (AWS SDK)";
       else if (frames.some((f) => f.url.startsWith("file:"))) found = "the bundle's own code";
       else found = "Node itself";
