@@ -219,8 +219,7 @@ async function main(): Promise<number> {
       env: handlerEnv,
       settings,
       logFile: childLog,
-      node: fnNode.path,
-      nodeVersion: fnNode.version,
+      node: fnNode,
       nodeArgs: [...fnNode.args, ...nodeArgs],
       variant: process.env.BENCH_AWS_VARIANT ?? "",
     });

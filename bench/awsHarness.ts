@@ -75,18 +75,18 @@ export async function startDispatcher(o: {
   env: Record<string, string>;
   settings: DispatcherSettings;
   logFile: string;
-  /** The Node.js binary that runs it (default: this process's) and its version (`v22.…`). */
-  node?: string;
-  nodeVersion?: string;
+  /** The Node.js that runs it (default: this process's): its binary and version (`v22.…`). */
+  node?: { path: string; version: string };
   nodeArgs?: string[];
   variant?: string;
   /** Run the harness as esbuild bundles it for Lambda (default), or from source under tsx (false). */
   bundled?: boolean;
 }): Promise<Dispatcher> {
   const source = join(REPO_ROOT, "bench", "awsDispatcher.ts");
-  const major = (o.nodeVersion ?? process.version).replace(/^v/, "").split(".")[0] ?? "20";
+  const node = o.node ?? { path: process.execPath, version: process.version };
+  const major = node.version.replace(/^v/, "").split(".")[0] ?? "";
   const entry = o.bundled === false ? ["--import", "tsx", source] : [await bundleDispatcher(source, major)];
-  const spawned: ChildProcess = spawn(o.node ?? process.execPath, [...(o.nodeArgs ?? []), ...entry], {
+  const spawned: ChildProcess = spawn(node.path, [...(o.nodeArgs ?? []), ...entry], {
     cwd: REPO_ROOT,
     env: {
       ...o.env,

@@ -68,15 +68,24 @@ export function lambdaNode(repoRoot: string, log: (line: string) => void): Lambd
       args,
       note: `Node.js ${process.version} (the machine's, Lambda's nodejs${major}.x major), ${flags}`,
     };
-  const arch = process.arch === "x64" || process.arch === "arm64" ? process.arch : null;
-  if (process.platform !== "linux" || !arch || LAMBDA_NODE_VERSION.split(".")[0] !== String(major))
+  const pkg =
+    process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64")
+      ? `node-linux-${process.arch}`
+      : null;
+  const unfetched =
+    LAMBDA_NODE_VERSION.split(".")[0] !== String(major)
+      ? `LAMBDA_NODE_VERSION ${LAMBDA_NODE_VERSION} is not nodejs${major}.x`
+      : pkg
+        ? null
+        : `no build fetched for ${process.platform}-${process.arch}`;
+  if (unfetched || !pkg)
     return {
       path: process.execPath,
       version: process.version,
       args,
-      note: `Node.js ${process.version}: the machine's, NOT Lambda's nodejs${major}.x (no build fetched for ${process.platform}-${process.arch}), ${flags}`,
+      note: `Node.js ${process.version}: the machine's, NOT Lambda's nodejs${major}.x (${unfetched}), ${flags}`,
     };
-  const path = fetchNode(repoRoot, `node-linux-${arch}`, log);
+  const path = fetchNode(repoRoot, pkg, log);
   const version = versionOf(path);
   return { path, version, args, note: `Node.js ${version} (Lambda's nodejs${major}.x), ${flags}` };
 }

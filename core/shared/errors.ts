@@ -96,7 +96,6 @@ export function isPermanent(error: unknown): boolean {
   return PushpoolError.is(error) && !error.retryable;
 }
 
-/** Python-style class name + message, as Prefect's messages show exceptions: `Class: detail`. */
 /** A network error's code (`ECONNRESET`…), on the error or on its cause (as `fetch` wraps it); "" when none. */
 export function errorCode(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
@@ -104,6 +103,7 @@ export function errorCode(error: unknown): string {
   return typeof code === "string" ? code : "";
 }
 
+/** Python-style class name + message, as Prefect's messages show exceptions: `Class: detail`. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return `Error: ${String(error)}`;

@@ -116,22 +116,24 @@ export class SdkEcsApi implements EcsApi {
   private ec2Client?: Promise<EC2Client>;
   private logsClient?: Promise<CloudWatchLogsClient>;
 
+  /** What every client of these settings is built with. */
+  private readonly clientConfig: ClientSettings & { cacheMiddleware: true };
+
   constructor(readonly settings: ClientSettings) {
     this.region = settings.region;
-    this.ecs = new ECSClient({ ...settings, cacheMiddleware: true });
-    this.ecsOnce = new ECSClient({ ...settings, cacheMiddleware: true, maxAttempts: 1 });
+    this.clientConfig = { ...settings, cacheMiddleware: true };
+    this.ecs = new ECSClient(this.clientConfig);
+    this.ecsOnce = new ECSClient({ ...this.clientConfig, maxAttempts: 1 });
   }
 
   private ec2(): Promise<EC2Client> {
-    this.ec2Client ??= import("./ec2Commands.ts").then(
-      (m) => new m.EC2Client({ ...this.settings, cacheMiddleware: true }),
-    );
+    this.ec2Client ??= import("./ec2Commands.ts").then((m) => new m.EC2Client(this.clientConfig));
     return this.ec2Client;
   }
 
   private logs(): Promise<CloudWatchLogsClient> {
     this.logsClient ??= import("./logsCommands.ts").then(
-      (m) => new m.CloudWatchLogsClient({ ...this.settings, cacheMiddleware: true }),
+      (m) => new m.CloudWatchLogsClient(this.clientConfig),
     );
     return this.logsClient;
   }
