@@ -26,13 +26,17 @@
  * ({@link START_LEASE_TTL_MS}), so a holder that died is taken over only after its start, had it
  * reached the cloud, would be visible.
  *
+ * A resumed claim is read once more right before its start: a claim undone as stale, or one the run
+ * moved on from while this delivery waited, starts nothing ({@link ClaimLostError}). A fresh claim
+ * was made a moment ago by this very delivery and pays for no read.
+ *
  * Only a transient failure whose retry-after is short is retried here; anything longer goes back to
  * the queue, and the redelivery resumes the claim (it looks first).
  */
 import type { Backend, BackendContext, Started } from "../ports/backend.ts";
 import type { StartLease } from "../ports/lease.ts";
 import type { Logger } from "../ports/logger.ts";
-import { TransientError } from "../shared/errors.ts";
+import { ClaimLostError, TransientError } from "../shared/errors.ts";
 import { retry } from "../shared/retry.ts";
 
 /**
@@ -65,6 +69,11 @@ export interface StartOnceOptions {
   settleMs?: number;
   /** Lets one of several concurrent resumers of a claim start it (none: no guard across instances). */
   lease?: StartLease;
+  /**
+   * For a resumed claim, read right before its start: null while the claim is still the run's
+   * current state, else what the run is now (none: not checked).
+   */
+  stillClaimed?(): Promise<string | null>;
 }
 
 export interface StartOnceResult extends Started {
@@ -138,6 +147,11 @@ export async function startOnce<Launch>(
           leased = await o.lease.acquire(token, START_LEASE_TTL_MS);
           if (!leased) return await leaveToHolder();
         }
+      }
+      if (o.resumed && o.stillClaimed) {
+        const now = await o.stillClaimed();
+        if (now !== null)
+          throw new ClaimLostError(`the claim being resumed is no longer current: the run is ${now}`);
       }
       const started = await backend.start(launch, token, ctx);
       return { pid: started.pid, adopted: false };

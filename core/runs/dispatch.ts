@@ -22,7 +22,7 @@ import type { Deployment, Flow, FlowRun, WorkPool } from "../prefect/types.ts";
 import type { Deps } from "../runtime/deps.ts";
 import { deferIfEarly } from "../runtime/earlyDelivery.ts";
 import type { Delivery, DispatchMessage } from "../runtime/messages.ts";
-import { describeError, isRetryable, PrefectApiError } from "../shared/errors.ts";
+import { ClaimLostError, describeError, isRetryable, PrefectApiError } from "../shared/errors.ts";
 import { loadPool } from "./pools.ts";
 import { RunLog } from "./runLogs.ts";
 import { type SeenRun, usableSnapshot } from "./runSnapshot.ts";
@@ -32,7 +32,9 @@ import {
   describeState,
   forceCancelled,
   isOwnClaim,
+  isResumableClaim,
   proposeCrashed,
+  undoStaleClaim,
 } from "./states.ts";
 
 export type DispatchOutcome =
@@ -116,7 +118,11 @@ async function dispatchRead(message: DispatchMessage, deps: Deps): Promise<Dispa
   const refused = refusal(run, message.pool);
   if (refused) return skipped(flowRunId, refused, deps);
 
-  const resuming = run.state?.type === "PENDING" && isOwnClaim(run) && !run.infrastructure_pid;
+  if (isOwnClaim(run) && !run.infrastructure_pid && !isResumableClaim(run)) {
+    const was = await undoStaleClaim(deps.api, flowRunId, run.state?.id);
+    return skipped(flowRunId, `stale claim undone: the run was ${was} before it`, deps);
+  }
+  const resuming = isResumableClaim(run);
   if (!resuming && run.state?.type !== "SCHEDULED")
     return skipped(flowRunId, `run is ${describeState(run.state)}`, deps);
 
@@ -199,9 +205,14 @@ async function submit(
       sleep: (ms) => deps.clock.sleep(ms),
       logger,
       lease: deps.lease,
+      stillClaimed: async () => {
+        const now = await api.readFlowRun(run.id);
+        return now?.state?.id === run.state?.id ? null : describeState(now?.state ?? null);
+      },
     }));
   } catch (error) {
     if (isRetryable(error)) throw error; // redelivered; the claim stays ours and the token the same
+    if (error instanceof ClaimLostError) return skipped(run.id, error.message, deps);
     const reason = `Failed to submit flow run to infrastructure: ${describeError(error)}`;
     logger.error("submit failed; run crashed", { flowRunId: run.id, reason });
     runLog.error(`Failed to submit flow run '${run.name}' to ${label}: ${describeError(error)}`);

@@ -6,7 +6,9 @@
  * - Running with a pid → inspect: infrastructure failed or gone while the run is not finished → Crashed.
  *   A pid the backend cannot judge (`foreign`: another host's process) is left to whoever started it.
  * - our Pending without a pid older than the start timeout → resubmit with the claim's token; older
- *   than twice the timeout → Crashed. Nobody's run is left Pending.
+ *   than twice the timeout → Crashed. A stale claim (accepted over a finished run, and not undone
+ *   by the delivery that made it) is undone instead: never resubmitted, never Crashed. Nobody's run
+ *   is left Pending.
  * - Cancelling → kill the infrastructure, then Cancelled, as Prefect's worker and runner do
  *   (./cancel.ts: at once where pushpool supervises the process or the run has not started, after
  *   the cancel grace where an in-container runner may cancel it itself).
@@ -22,9 +24,15 @@ import { dispatch, renderConfiguration, workerLabels } from "./dispatch.ts";
 import { inspectAll } from "./inspectAll.ts";
 import { loadPool } from "./pools.ts";
 import { reportExit } from "./report.ts";
-import { awaitsCancellation, isOwnClaim, proposeCrashed } from "./states.ts";
+import {
+  awaitsCancellation,
+  isOwnClaim,
+  isResumableClaim,
+  proposeCrashed,
+  undoStaleClaim,
+} from "./states.ts";
 
-export type ReconcileAction = "crashed" | "resubmitted" | "cancelled" | "none" | "error";
+export type ReconcileAction = "crashed" | "resubmitted" | "undone" | "cancelled" | "none" | "error";
 
 export interface ReconcileResult {
   flowRunId: string;
@@ -194,6 +202,10 @@ async function reconcileRun(
   const claimedAt = Date.parse(run.state?.timestamp ?? "");
   const age = (deps.clock.now().getTime() - claimedAt) / 1000;
   if (!(age > deps.startTimeoutSeconds)) return none;
+  if (!isResumableClaim(run)) {
+    const was = await undoStaleClaim(deps.api, run.id, run.state?.id);
+    return { flowRunId: run.id, action: "undone", detail: `stale claim; the run was ${was} before it` };
+  }
   if (age > 2 * deps.startTimeoutSeconds) {
     const message = `Flow run infrastructure did not start within ${Math.round(age)} s of the claim; marked Crashed by pushpool.`;
     await proposeCrashed(deps.api, run.id, message);

@@ -87,6 +87,14 @@ export async function claim(
 }
 
 /**
+ * Undoes a stale claim found later (its own delivery undid nothing: it died, or a fault stopped
+ * it): forces back the state it displaced; returns what that was. A stale claim is never resumed.
+ */
+export async function undoStaleClaim(api: PrefectApi, flowRunId: string, claimStateId: string | undefined) {
+  return await restorePrevious(api, flowRunId, claimStateId);
+}
+
+/**
  * Forces back the state a stale claim displaced; returns what it was. That is the last state
  * committed before the claim — not the one stamped right before it: a state's timestamp is taken
  * when its request arrives, and a claim that waited on a busy server's lock commits after states
@@ -173,6 +181,16 @@ export async function restoreFinished(api: PrefectApi, flowRunId: string): Promi
  */
 function leftScheduled(state: State): boolean {
   return state.type === "PENDING" && state.name === "Pending" && Boolean(state.state_details?.scheduled_time);
+}
+
+/**
+ * True when a run's current state is pushpool's claim of a Scheduled run that has no infrastructure
+ * yet: the one kind of claim a later delivery may resume (start with the claim's token). Our
+ * Pending without `scheduled_time` is a stale claim Prefect accepted over a finished run; resuming
+ * it would start a finished run again (the run already had its infrastructure, under another claim).
+ */
+export function isResumableClaim(run: FlowRun): boolean {
+  return isOwnClaim(run) && !run.infrastructure_pid && run.state !== null && leftScheduled(run.state);
 }
 
 /** True when a run's current state is an unfinished claim made by pushpool. */

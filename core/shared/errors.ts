@@ -51,6 +51,14 @@ export class SubmitError extends PushpoolError {
   readonly retryable = false;
 }
 
+/**
+ * A resumed claim stopped being the run's current state before its infrastructure started (undone
+ * as stale, or the run moved on while the delivery waited): nothing was started, nothing to report.
+ */
+export class ClaimLostError extends PushpoolError {
+  readonly retryable = false;
+}
+
 /** `kill` / `inspect` found nothing behind the pid. */
 export class InfrastructureNotFoundError extends PushpoolError {
   readonly retryable = false;
