@@ -59,8 +59,9 @@ describe("GCP pipeline: Cloud Tasks (real client, fake service) → functions-fr
     expect((created[0]?.request.task as { scheduleTime?: unknown } | undefined)?.scheduleTime).toBeDefined();
 
     const after = await dispatched(run.id);
-    const first = deliveriesFor(run.id)[0];
-    expect(first).toBeDefined();
+    // The fake records a delivery when its answer arrives, which is after the pid is recorded (the
+    // function writes the run's log lines first): wait for the record, do not race it.
+    const first = await eventually(`the answer to run ${run.id}'s delivery`, () => deliveriesFor(run.id)[0]);
     // Not earlier than scheduled − lead (1 s tolerance for clock rounding).
     expect(first?.at ?? 0).toBeGreaterThanOrEqual(scheduled - CLOUD_RUN_LEAD_SECONDS * 1000 - 1000);
     expect(first?.status).toBe(200);
@@ -109,7 +110,10 @@ describe("GCP pipeline: Cloud Tasks (real client, fake service) → functions-fr
     expect(run.state?.type).toBe("PENDING");
     expect(jobOf(run.infrastructure_pid ?? "")).toBeDefined();
     expect(createdFor(runId).length).toBeGreaterThanOrEqual(1);
-    expect(deliveriesFor(runId).every((d) => d.status === 200)).toBe(true);
+    const answered = await eventually(`the answer to run ${runId}'s delivery`, () =>
+      deliveriesFor(runId).length > 0 ? deliveriesFor(runId) : undefined,
+    );
+    expect(answered.every((d) => d.status === 200)).toBe(true);
   }, 240_000);
 
   it("a Cloud Scheduler cron firing: one run per scheduled time, delivered through Cloud Tasks and submitted", async () => {
@@ -144,7 +148,11 @@ describe("GCP pipeline: Cloud Tasks (real client, fake service) → functions-fr
     expect(dead.attributes.reason).toMatch(/unavailable/i);
     expect(w.refusals.length).toBeGreaterThan(refusalsBefore);
 
-    const attempts = deliveriesFor(run.id);
+    // The last attempt publishes the dead letter before it answers, and the fake records a delivery
+    // when its answer arrives: wait for the record of every attempt.
+    const attempts = await eventually(`the answers to run ${run.id}'s ${MAX_ATTEMPTS} attempts`, () =>
+      deliveriesFor(run.id).length >= MAX_ATTEMPTS ? deliveriesFor(run.id) : undefined,
+    );
     expect(attempts.map((d) => [d.attempt, d.status])).toEqual([
       [1, 503],
       [2, 503],
