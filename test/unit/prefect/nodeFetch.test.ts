@@ -20,6 +20,8 @@ const portOf = new Map<string, number>();
 /** Set: the next request that arrives on an already used connection is dropped with it. */
 let closeNextOnArrival = false;
 let closedOnArrival = 0;
+/** Set: the next request that arrives on an already used connection is dropped with it this late. */
+let closeNextLateMs: number | null = null;
 const seenSockets = new WeakSet<Socket>();
 
 const routes: Record<string, (req: IncomingMessage, body: string, res: ServerResponse) => void> = {
@@ -55,6 +57,9 @@ const routes: Record<string, (req: IncomingMessage, body: string, res: ServerRes
     res.write('{"partial":');
     setTimeout(() => res.socket?.destroy(), 20);
   },
+  "/answer-late": (_req, _body, res) => {
+    setTimeout(() => res.end("{}"), 400);
+  },
   "/slow": (_req, _body, res) => {
     setTimeout(() => res.end("{}"), 2_000);
   },
@@ -71,6 +76,12 @@ beforeAll(async () => {
       closeNextOnArrival = false;
       closedOnArrival++;
       req.socket.destroy();
+      return;
+    }
+    if (closeNextLateMs !== null && seenSockets.has(req.socket)) {
+      setTimeout(() => req.socket.destroy(), closeNextLateMs);
+      closeNextLateMs = null;
+      closedOnArrival++;
       return;
     }
     seenSockets.add(req.socket);
@@ -158,6 +169,23 @@ describe("nodeFetch", () => {
     // The first send reached the server's socket but was never handled; the second was, once.
     expect((requests.get("/echo") ?? 0) - before).toBe(1);
     expect(closedOnArrival).toBe(1);
+  });
+
+  it("gives a resend on a new connection what is left of timeoutMs, not a fresh timeout", async () => {
+    // The pooled connection is dropped 400 ms into the exchange; the resend's answer takes 400 ms
+    // more: past the exchange's 600 ms, which a fresh timer for the resend would not see.
+    const warm = await nodeFetch(`${base}/answer-late`, { method: "GET", headers: {} });
+    await warm.text();
+    const closedBefore = closedOnArrival;
+    closeNextLateMs = 400;
+    const error = await nodeFetch(`${base}/answer-late`, {
+      method: "GET",
+      headers: {},
+      timeoutMs: 600,
+    }).catch((e: unknown) => e);
+    expect(closedOnArrival - closedBefore).toBe(1);
+    expect((error as Error).name).toBe("TimeoutError");
+    expect((error as Error).message).toContain("600 ms");
   });
 
   it("decodes a compressed body a proxy sent anyway", async () => {
