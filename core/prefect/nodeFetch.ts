@@ -31,8 +31,9 @@ export interface HttpFetchInit {
   signal?: AbortSignal;
   /**
    * {@link nodeFetch} only: fail with a `TimeoutError` when the whole exchange (headers and body,
-   * and the resend when a pooled connection turned out closed) takes longer. One timer, where an `AbortSignal.timeout` costs a signal, its listeners and its
-   * weak tracking per request (3 % of a dispatch's CPU in the AWS bench's profile).
+   * and the resend when a pooled connection turned out closed) takes longer. One timer, where an
+   * `AbortSignal.timeout` costs a signal, its listeners and its weak tracking per request (3 % of a
+   * dispatch's CPU in the AWS bench's profile).
    */
   timeoutMs?: number;
 }

@@ -31,8 +31,8 @@ import {
   claim,
   describeState,
   forceCancelled,
-  isOwnClaim,
   isResumableClaim,
+  isStaleClaim,
   proposeCrashed,
   undoStaleClaim,
 } from "./states.ts";
@@ -118,7 +118,7 @@ async function dispatchRead(message: DispatchMessage, deps: Deps): Promise<Dispa
   const refused = refusal(run, message.pool);
   if (refused) return skipped(flowRunId, refused, deps);
 
-  if (isOwnClaim(run) && !run.infrastructure_pid && !isResumableClaim(run)) {
+  if (isStaleClaim(run)) {
     const was = await undoStaleClaim(deps.api, flowRunId, run.state?.id);
     return skipped(flowRunId, `stale claim undone: the run was ${was} before it`, deps);
   }

@@ -24,13 +24,7 @@ import { dispatch, renderConfiguration, workerLabels } from "./dispatch.ts";
 import { inspectAll } from "./inspectAll.ts";
 import { loadPool } from "./pools.ts";
 import { reportExit } from "./report.ts";
-import {
-  awaitsCancellation,
-  isOwnClaim,
-  isResumableClaim,
-  proposeCrashed,
-  undoStaleClaim,
-} from "./states.ts";
+import { awaitsCancellation, isOwnClaim, isStaleClaim, proposeCrashed, undoStaleClaim } from "./states.ts";
 
 export type ReconcileAction = "crashed" | "resubmitted" | "undone" | "cancelled" | "none" | "error";
 
@@ -202,7 +196,7 @@ async function reconcileRun(
   const claimedAt = Date.parse(run.state?.timestamp ?? "");
   const age = (deps.clock.now().getTime() - claimedAt) / 1000;
   if (!(age > deps.startTimeoutSeconds)) return none;
-  if (!isResumableClaim(run)) {
+  if (isStaleClaim(run)) {
     const was = await undoStaleClaim(deps.api, run.id, run.state?.id);
     return { flowRunId: run.id, action: "undone", detail: `stale claim; the run was ${was} before it` };
   }

@@ -67,7 +67,7 @@ export async function claim(
     const scheduled = state.state_details?.scheduled_time;
     const moved = Boolean(scheduled && expectScheduledTime && !sameInstant(scheduled, expectScheduledTime));
     if (scheduled && !moved) return { claimed: true, state };
-    const restored = await restorePrevious(api, flowRunId, state.id);
+    const restored = await undoStaleClaim(api, flowRunId, state.id);
     const reason = moved
       ? `the run moved since it was seen: it was ${restored}`
       : `stale claim: the run was ${restored} before it`;
@@ -87,15 +87,9 @@ export async function claim(
 }
 
 /**
- * Undoes a stale claim found later (its own delivery undid nothing: it died, or a fault stopped
- * it): forces back the state it displaced; returns what that was. A stale claim is never resumed.
- */
-export async function undoStaleClaim(api: PrefectApi, flowRunId: string, claimStateId: string | undefined) {
-  return await restorePrevious(api, flowRunId, claimStateId);
-}
-
-/**
- * Forces back the state a stale claim displaced; returns what it was. That is the last state
+ * Forces back the state a stale claim displaced; returns what it was. Called by {@link claim} on its
+ * own stale claim, and by whoever later finds one its delivery did not undo (it died, or a fault
+ * stopped it): a stale claim is never resumed. That is the last state
  * committed before the claim — not the one stamped right before it: a state's timestamp is taken
  * when its request arrives, and a claim that waited on a busy server's lock commits after states
  * stamped later (the soak: a claim stamped before a flow's Running and Completed displaced the
@@ -104,7 +98,7 @@ export async function undoStaleClaim(api: PrefectApi, flowRunId: string, claimSt
  * so the latest-stamped of them is the one displaced. If the claim is no longer current, something
  * newer moved the run on, and nothing is put back.
  */
-async function restorePrevious(
+export async function undoStaleClaim(
   api: PrefectApi,
   flowRunId: string,
   claimStateId: string | undefined,
@@ -191,6 +185,11 @@ function leftScheduled(state: State): boolean {
  */
 export function isResumableClaim(run: FlowRun): boolean {
   return isOwnClaim(run) && !run.infrastructure_pid && run.state !== null && leftScheduled(run.state);
+}
+
+/** True when a run's current state is our claim, without infrastructure, that did not leave a Scheduled state. */
+export function isStaleClaim(run: FlowRun): boolean {
+  return isOwnClaim(run) && !run.infrastructure_pid && !isResumableClaim(run);
 }
 
 /** True when a run's current state is an unfinished claim made by pushpool. */
