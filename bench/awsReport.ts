@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AwsCall } from "./awsProxy.ts";
 import type { BundlesResult } from "./bundles.ts";
-import { BUNDLE_LIMIT_BYTES, COLD_START_LIMIT_MS } from "./bundles.ts";
+import { bundleGoals, bundlesMarkdown, type Goal, goalsMarkdown } from "./bundlesReport.ts";
 import type { Side } from "./plan.ts";
 import type { RequestsPerRun } from "./requestKinds.ts";
 import { fmt, type Summary, summarize } from "./stats.ts";
@@ -70,12 +70,7 @@ export interface AwsSideResult {
   withEventSource?: { windowCpuSeconds: number | null; runsPerCpuSecond: number | null };
 }
 
-export interface Goal {
-  goal: string;
-  target: string;
-  measured: string;
-  met: boolean;
-}
+export type { Goal };
 
 /** First RunTask request time per flow run, and how many RunTask calls each run got. */
 export function runTaskTimes(calls: readonly AwsCall[]): Map<string, { at: number; count: number }> {
@@ -262,22 +257,7 @@ export function checkGoals(
       measured: `${fmt(seq.max, 0)} (over ${dispatch.dispatches} dispatches)`,
       met: seq.max !== null && seq.max <= 4 && dispatch.dispatches === pp.scheduled,
     });
-  if (bundles) {
-    for (const b of bundles.bundles) {
-      goals.push({
-        goal: `bundle size: ${b.fn}`,
-        target: "≤ 1 MB (1,000,000 bytes, unzipped handler)",
-        measured: `${b.handlerBytes.toLocaleString("en-US")} bytes`,
-        met: b.handlerBytes <= BUNDLE_LIMIT_BYTES,
-      });
-      goals.push({
-        goal: `cold start: ${b.fn}`,
-        target: `≤ ${COLD_START_LIMIT_MS} ms over bare node`,
-        measured: b.coldStartMs !== null ? `${fmt(b.coldStartMs, 0)} ms` : `– (${b.error ?? "not measured"})`,
-        met: b.coldStartMs !== null && b.coldStartMs <= COLD_START_LIMIT_MS,
-      });
-    }
-  }
+  if (bundles) goals.push(...bundleGoals(bundles));
   return goals;
 }
 
@@ -354,30 +334,8 @@ export function markdown(
     lines.push(
       `Cross-check: pushpool's lateness from its in-process RunTask call start: p50 ${fmt(pp.latenessInProcess.p50)} / p95 ${fmt(pp.latenessInProcess.p95)} s.`,
     );
-  if (bundles) {
-    lines.push(
-      "",
-      `Lambda bundles (\`${bundles.command}\`, ${fmt(bundles.packageSeconds, 1)} s): cold start = median of ${bundles.rounds} ` +
-        "`node --input-type=module -e \"await import('<handler>'); process.exit(0)\"` minus the median of the same " +
-        `with an empty import (bare node, median ${fmt(bundles.bareMedianMs, 1)} ms), side by side in each round; Node ${bundles.nodeVersion}.`,
-      "",
-      "| function | zip (bytes) | handler (bytes, unzipped) | import median (ms) | **cold start over bare node (ms)** | largest inputs (bytes in bundle) |",
-      "|---|---:|---:|---:|---:|---|",
-      ...bundles.bundles.map(
-        (b) =>
-          `| ${b.fn} | ${b.zipBytes.toLocaleString("en-US")} | ${b.handlerBytes.toLocaleString("en-US")} | ${fmt(b.importMedianMs, 1)} | ${fmt(b.coldStartMs, 0)} | ${b.topInputs
-            .slice(0, 4)
-            .map((t) => `${t.name} ${Math.round(t.bytes / 1000)} k`)
-            .join(", ")} |`,
-      ),
-    );
-  }
-  lines.push(
-    "",
-    "| goal | target | measured | met |",
-    "|---|---|---|---|",
-    ...goals.map((g) => `| ${g.goal} | ${g.target} | ${g.measured} | ${g.met ? "yes" : "**NO**"} |`),
-  );
+  if (bundles) lines.push("", ...bundlesMarkdown(bundles));
+  lines.push("", ...goalsMarkdown(goals));
   return lines.join("\n");
 }
 
